@@ -1,0 +1,1 @@
+"""Rule files (YAML) of the engine; shipped as package data `extractor.rules`."""

@@ -1,0 +1,1 @@
+"""Pandera models of every table the engine writes; importable as `extractor.schemas`."""
