@@ -78,6 +78,10 @@ SECTIONS: dict[str, tuple[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     "boilerplate": ("boilerplate", {}),
     "metadata": ("metadata", {}),
     "parameters": ("mapping", {}),
+    "currencies": ("mapping", {}),
+    "scales": ("mapping", {}),
+    "number_words": ("mapping", {}),
+    "fractions": ("mapping", {}),
 }
 KINDS = {"money", "per_share", "percent", "runway"}
 METRIC_TYPES = {"flow", "balance", "contractual", "ratio", "none"}
