@@ -1,0 +1,840 @@
+"""Attribute each mention: metric, entity and scope, period or as-of date, qualifier, stated
+change and direction, comparison links, guidance, uncertainty, speaker, role, section.
+
+Everything is read from the figure's clause and sentence (and, where a sentence points back,
+from the sentences before it in the same turn) with the cue vocabulary of ``rules/``.
+The main idea is segments: a figure owns the text between the previous figure and itself
+(its left segment) and the text up to the next figure (its right window). A cue right after the
+figure ("$45 million of net equity proceeds") binds tightest, then the nearest cue of its own
+left segment, then a comparison or a coordination with the figure before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import regex
+
+from . import periods as P
+from .documents import Document, Sentence, slug
+from .recognize import Mention
+from .ruleset import Metric, RuleSet
+
+FAMILY = {"money": "amount", "per_share": "amount", "percent": "percent", "runway": "runway"}
+DEAL_METRICS = {"milestone_eligibility", "milestone_payment", "upfront_payment", "equity_stake",
+                "partner_proceeds", "royalty_rate"}
+# the gap allowed between a figure and a cue that follows it ("$28 million of proceeds ...")
+_RIGHT_GAP = regex.compile(
+    r"\A[ \t\u00a0]*(?:\[[^\]\n]{1,30}\][ \t\u00a0]*)?(?:(?:of|in|from|for|worth\ of)[ \t\u00a0]+)?"
+    r"(?:[a-z][a-z&'’-]*,?[ \t\u00a0]+){0,5}\Z", regex.VERSION0)
+
+
+@dataclass
+class Fact:
+    doc_id: str
+    kind: str
+    rule_id: str
+    start: int
+    end: int
+    text: str
+    value: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    unit: str
+    metric: str = "other"
+    entity: str = ""
+    scope: str = ""
+    period: str = ""
+    as_of: dt.date | None = None
+    qualifier: str = ""
+    guidance: bool = False
+    direction: str = ""
+    comparison_period: str = ""
+    compared_to: str = ""
+    horizon_start: dt.date | None = None
+    horizon_end: dt.date | None = None
+    uncertain: bool = False
+    label: str = ""
+    scaled: bool = False
+    line: int = 0
+    speaker: str = ""
+    role: str = ""
+    section: str = ""
+    sentence: str = ""
+    fact_id: str = ""
+    # working state (not written out)
+    sent: int = -1
+    paragraph: int = -1
+    turn: int = -1
+    cue: str = ""
+    cue_rule: str = ""
+    link: str = ""  # how the metric was found: right | left | change | compare | coord | ...
+    partner: int | None = None  # index (in sentence) of a coordinated / paired figure
+    compared_idx: int | None = None
+    relabel: bool = False
+    change_label_known: bool = True
+    explain: list[str] = field(default_factory=list)
+
+    def note(self, what: str) -> None:
+        self.explain.append(what)
+
+
+@dataclass
+class _Cue:
+    start: int
+    end: int
+    metrics: list[Metric]
+    text: str
+    relabel: str = ""  # relabel rule id
+
+
+class _Ctx:
+    def __init__(self, doc: Document, rs: RuleSet) -> None:
+        self.doc, self.rs = doc, rs
+        self.meta = doc.metadata
+        self.company = doc.metadata.company_slug
+        self.subsidiaries: list[str] = []
+        self.parties: set[str] = set()
+        text = doc.text
+        for entry in rs.entries("scopes"):
+            if entry.get("scope") != "excl":
+                continue
+            for m in entry.regex.finditer(text):
+                name = slug(m.group("name"))
+                if name and name != self.company and name not in self.subsidiaries and \
+                        not self.stop(m.group("name")):
+                    self.subsidiaries.append(name)
+        for entry in rs.entries("parties"):
+            for m in entry.regex.finditer(text):
+                for name in self.names(m.group("names")):
+                    self.parties.add(name)
+        self.parties -= set(self.subsidiaries) | {self.company}
+
+    def stop(self, name: str) -> bool:
+        first = name.split()[0].rstrip(".,'’")
+        return first in self.rs.stop_names or name in self.rs.stop_names
+
+    def names(self, raw: str) -> list[str]:
+        parts = regex.split(r",\s*(?:and\s+)?|\s+and\s+", raw)
+        out = []
+        for p in parts:
+            p = p.strip()
+            if not p or self.stop(p):
+                continue
+            s = slug(p.split("’")[0].split("'")[0])
+            if s and s != self.company and s not in out:
+                out.append(s)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+def attribute(doc: Document, mentions: list[Mention], rs: RuleSet) -> list[Fact]:
+    """Facts of a document, in text order, with every column filled that the text supports."""
+    ctx = _Ctx(doc, rs)
+    groups: dict[int, list[Mention]] = {}
+    for m in mentions:
+        groups.setdefault(doc.sentence_index(m.start), []).append(m)
+    facts: list[Fact] = []
+    for si in sorted(groups):
+        facts.extend(_sentence(ctx, si, groups[si], facts))
+    _resolve_document(ctx, facts)
+    for f in facts:
+        f.fact_id = f"{doc.doc_id}:{f.start}-{f.end}"
+    for f in facts:
+        if f.compared_idx is not None:
+            f.compared_to = facts[f.compared_idx].fact_id
+    return facts
+
+
+def _sentence_bounds(doc: Document, si: int, m: Mention) -> tuple[int, int, int, int]:
+    if si >= 0:
+        s = doc.sentences[si]
+        return s.start, s.end, s.turn, s.paragraph
+    line = doc.line_of(m.start) - 1
+    s0 = doc.line_starts[line]
+    e0 = doc.line_starts[line + 1] - 1 if line + 1 < len(doc.line_starts) else len(doc.text)
+    return s0, e0, -1, line
+
+
+def _cues(ctx: _Ctx, s: int, e: int, figures: list[tuple[int, int]]) -> list[_Cue]:
+    rs, text = ctx.rs, ctx.doc.text
+    masks = [(m.start(), m.end()) for entry in rs.entries("modifiers")
+             for m in entry.regex.finditer(text, s, e)]
+    hits: dict[tuple[int, int], _Cue] = {}
+    for metric in rs.metrics.values():
+        if metric.cue is None:
+            continue
+        for m in metric.cue.finditer(text, s, e):
+            a, b = m.span()
+            if b <= a or any(x <= a and b <= y for x, y in masks):
+                continue
+            if any(x < b and a < y for x, y in figures):
+                continue
+            if metric.excludes_right is not None and metric.excludes_right.match(text, b, e):
+                continue
+            hits.setdefault((a, b), _Cue(a, b, [], m.group())).metrics.append(metric)
+    for entry in rs.entries("relabels"):
+        for m in entry.regex.finditer(text, s, e):
+            metric = rs.metrics.get(entry.get("metric"))
+            if metric is not None:
+                hits[(m.start(), m.end())] = _Cue(m.start(), m.end(), [metric], m.group(),
+                                                  entry.id)
+    # overlapping cues: the longest wins
+    ordered = sorted(hits.values(), key=lambda c: (-(c.end - c.start), c.start))
+    kept: list[_Cue] = []
+    for c in ordered:
+        if any(k.start < c.end and c.start < k.end for k in kept):
+            continue
+        kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _pick(cue: _Cue, sentence_text: str) -> Metric:
+    """Among metrics sharing a cue, the highest-priority one whose requires/excludes hold."""
+    best = None
+    for metric in sorted(cue.metrics, key=lambda m: -m.priority):
+        if metric.requires is not None and not metric.requires.search(sentence_text):
+            continue
+        if metric.excludes is not None and metric.excludes.search(sentence_text):
+            continue
+        best = metric
+        break
+    return best or min(cue.metrics, key=lambda m: m.priority)
+
+
+def _ends_with(entries, text: str) -> regex.Match | None:
+    """The last match of any entry that ends the text (ignoring spaces and '[')."""
+    best = None
+    for entry in entries:
+        for m in entry.regex.finditer(text):
+            if not text[m.end():].strip(" \t\u00a0[(").strip():
+                best = m
+    return best
+
+
+def _any(entries, text: str) -> regex.Match | None:
+    for entry in entries:
+        m = entry.regex.search(text)
+        if m:
+            return m
+    return None
+
+
+def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[Fact]:
+    doc, rs, text, meta = ctx.doc, ctx.rs, ctx.doc.text, ctx.meta
+    S, E, turn_i, para = _sentence_bounds(doc, si, ms[0])
+    sent_text = text[S:E]
+    turn = doc.turns[turn_i] if 0 <= turn_i < len(doc.turns) else None
+    figures = [(m.start, m.end) for m in ms if not (m.kind == "percent" and m.value is None)]
+    cues = _cues(ctx, S, E, figures)
+    claimed: set[int] = set()
+    taken_periods: set[int] = set()
+    pers = P.find_periods(rs, text, S, E)
+    dates = P.find_dates(rs, text, S, E, meta)
+    facts: list[Fact] = []
+    for i, m in enumerate(ms):
+        f = Fact(doc_id=doc.doc_id, kind=m.kind, rule_id=m.rule_id, start=m.start, end=m.end,
+                 text=m.text, value=m.value, low=m.low, high=m.high, unit=m.unit,
+                 uncertain=m.uncertain, qualifier=m.qualifier, scaled=m.scaled, sent=si,
+                 paragraph=para,
+                 turn=turn_i, line=doc.line_of(m.start), sentence=sent_text)
+        f.speaker = turn.speaker if turn else ""
+        f.role = turn.role if turn else ""
+        f.section = turn.section if turn else "header"
+        f.note(f"{m.rule_id} recognised {m.text!r}")
+        lo = ms[i - 1].end if i else S
+        hi = ms[i + 1].start if i + 1 < len(ms) else E
+        left, right = text[lo:m.start], text[m.end:hi]
+        # -- qualifier
+        if not f.qualifier:
+            q = None
+            for entry in rs.entries("qualifiers"):
+                mm = _ends_with([entry], left)
+                if mm is not None:
+                    q = entry
+            if q is not None:
+                f.qualifier = q.get("value")
+                f.note(f"{q.id} qualifier {f.qualifier}")
+        # -- uncertainty
+        if not f.uncertain:
+            unc = rs.entries("uncertainty")
+            mm = _any(unc, left)
+            if mm is None:
+                mm2 = _any(unc, right[:30])
+                if mm2 is not None and not right[:mm2.start()].strip():
+                    mm = mm2
+            if mm is not None:
+                f.uncertain = True
+                f.note(f"uncertain: {mm.group()!r}")
+        # -- links to the figure before
+        prev = facts[i - 1] if i else None
+        coord = prev is not None and _any(rs.entries("coordinations"), left) is not None
+        compare = prev is not None and _any(rs.entries("comparisons"), left) is not None
+        if prev is not None and (coord or compare):
+            if FAMILY[prev.kind] == FAMILY[f.kind]:
+                f.partner = i - 1
+        # -- metric
+        _metric(ctx, f, i, m, ms, left, right, lo, hi, cues, claimed, sent_text, facts,
+                coord, compare, prior)
+        # -- comparison link
+        if compare and prev is not None:
+            target = _compared_target(facts, i, f)
+            if target is not None:
+                f.compared_idx = target + (len(prior))
+        elif coord and prev is not None and prev.compared_idx is not None and \
+                prev.kind != f.kind and FAMILY[prev.kind] == FAMILY[f.kind]:
+            # "$12 million or $0.29 per share" after "compared to": pair the per-share too
+            base = prev.compared_idx - len(prior)
+            for j in range(base, len(facts)):
+                if facts[j].kind == f.kind:
+                    f.compared_idx = j + len(prior)
+                    break
+        _period(ctx, f, i, m, ms, left, right, lo, hi, pers, dates, facts, prior,
+                taken_periods)
+        _scope(ctx, f, i, left, right, lo, hi, S, E, facts)
+        if _any(rs.entries("guidance"), text[S:m.start]) is not None and \
+                (f.kind == "runway" or _mtype(rs, f.metric) in ("flow", "balance", "ratio")):
+            f.guidance = True
+        facts.append(f)
+    return facts
+
+
+def _mtype(rs: RuleSet, metric: str) -> str:
+    base = metric.removesuffix("_change")
+    m = rs.metrics.get(base)
+    if metric.endswith("_change"):
+        return "change"
+    return m.type if m else ("runway" if metric == "cash_runway" else "none")
+
+
+def _compared_target(facts: list[Fact], i: int, f: Fact) -> int | None:
+    for j in range(i - 1, -1, -1):
+        if facts[j].kind == f.kind:
+            return j
+    return None
+
+
+def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str, right: str,
+            lo: int, hi: int, cues: list[_Cue], claimed: set[int], sent_text: str,
+            facts: list[Fact], coord: bool, compare: bool, prior: list[Fact]) -> None:
+    rs, text = ctx.rs, ctx.doc.text
+    if f.kind == "runway":
+        f.metric, f.link = "cash_runway", "rule"
+        return
+    # 0. a cue inside the figure itself ("single-digit royalty")
+    inner = [c for c in cues if m.start <= c.start and c.end <= m.end]
+    if inner:
+        _set_metric(f, inner[0], sent_text, "figure")
+        return
+    # 1. stated change constructs
+    for entry in rs.entries("changes"):
+        where = entry.get("where")
+        mm = None
+        label_span = None
+        if where == "right":
+            mm = entry.regex.search(right)
+            if mm is not None:
+                label_span = (m.end + mm.start("label"), m.end + mm.end("label"))
+        elif where == "left":
+            mm = entry.regex.search(left)
+            if mm is not None:
+                label_span = (lo + mm.start("label"), lo + mm.end("label"))
+        else:
+            mm = entry.regex.search(left)
+            lr = entry.get("_label_right")
+            if mm is not None and lr is not None:
+                mr = lr.search(right)
+                if mr is None:
+                    mm = None
+                else:
+                    label_span = (m.end + mr.start("label"), m.end + mr.end("label"))
+        if mm is None or label_span is None:
+            continue
+        direction = _direction(rs, mm.group("dir"))
+        if direction is None:
+            continue
+        label = text[label_span[0]:label_span[1]].strip()
+        inside = [c for c in cues if label_span[0] <= c.start and c.end <= label_span[1]]
+        if f.kind == "percent" and entry.get("where") == "left":
+            pass
+        if inside:
+            cue = min(inside, key=lambda c: c.start)
+            metric = _pick(cue, sent_text)
+            base = metric.id
+            claimed.add(id(cue))
+            f.cue, f.cue_rule = cue.text, metric.id
+            f.change_label_known = True
+        else:
+            if f.kind == "percent":
+                continue
+            base = ""
+            f.change_label_known = False
+        value, sense = direction
+        f.direction = value
+        f.label = label
+        f.metric = f"{base}_change" if base else "unknown_change"
+        f.link = "change"
+        f.note(f"{entry.id} stated change: {mm.group('dir')!r} in {label!r} -> {f.metric}, "
+               f"{value} ({sense})")
+        if base and sense == "result":
+            mdef = rs.metrics.get(base)
+            if mdef is not None and mdef.sign < 0:
+                f.direction = "decrease" if value == "increase" else "increase"
+        return
+    # 2. a cue right after the figure
+    for cue in cues:
+        if cue.start >= m.end and cue.start < hi and id(cue) not in claimed:
+            gap = text[m.end:cue.start]
+            if _RIGHT_GAP.match(gap):
+                _set_metric(f, cue, sent_text, "right")
+                claimed.add(id(cue))
+                return
+            break
+    # 3. the nearest cue of the figure's own left segment
+    own = [c for c in cues if lo <= c.start and c.end <= m.start and id(c) not in claimed]
+    if own:
+        _set_metric(f, own[-1], sent_text, "left")
+        return
+    # 4/5. a comparison or coordination with the figure before: inherit its metric
+    prev = facts[i - 1] if i else None
+    if prev is not None and (compare or coord) and FAMILY[prev.kind] == FAMILY[f.kind]:
+        src = prev
+        if compare:
+            t = _compared_target(facts, i, f)
+            src = facts[t] if t is not None else prev
+        _inherit(f, src, "compare" if compare else "coord")
+        return
+    # 6. the nearest unclaimed cue anywhere before it in the sentence
+    before = [c for c in cues if c.end <= m.start and id(c) not in claimed]
+    if before:
+        _set_metric(f, before[-1], sent_text, "sentence")
+        return
+    # 7. the sentences before it in the same turn (a discourse carry)
+    back_cues = _previous_cues(ctx, f)
+    if back_cues is not None:
+        _set_metric(f, back_cues[0], back_cues[1], "previous-sentence")
+        return
+    f.metric = "other"
+    f.link = "none"
+
+
+def _previous_cues(ctx: _Ctx, f: Fact) -> tuple[_Cue, str] | None:
+    doc = ctx.doc
+    if f.sent <= 0:
+        return None
+    for k in range(f.sent - 1, max(-1, f.sent - 3), -1):
+        s: Sentence = doc.sentences[k]
+        if s.turn != f.turn:
+            return None
+        cues = _cues(ctx, s.start, s.end, [])
+        if cues:
+            return cues[-1], doc.text[s.start:s.end] + " " + f.sentence
+    return None
+
+
+def _set_metric(f: Fact, cue: _Cue, sent_text: str, link: str) -> None:
+    metric = _pick(cue, sent_text)
+    f.metric = metric.id
+    f.cue, f.cue_rule, f.link = cue.text, cue.relabel or metric.id, link
+    if cue.relabel:
+        f.relabel = True
+        f.label = cue.text
+    f.note(f"metric {metric.id} from cue {cue.text!r} ({link}{', ' + cue.relabel if cue.relabel else ''})")
+
+
+def _inherit(f: Fact, src: Fact, link: str) -> None:
+    f.metric = src.metric
+    f.cue, f.cue_rule, f.link = src.cue, src.cue_rule, link
+    f.relabel, f.label = src.relabel, src.label if src.relabel else f.label
+    f.note(f"metric {src.metric} inherited from {src.text!r} ({link})")
+
+
+def _direction(rs: RuleSet, word: str) -> tuple[str, str] | None:
+    for entry in rs.entries("directions"):
+        if entry.regex.fullmatch(word):
+            return entry.get("value"), entry.get("sense")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+def _period(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str, right: str,
+            lo: int, hi: int, pers: list[P.PeriodMention], dates: list[P.DateMention],
+            facts: list[Fact], prior: list[Fact], taken: set[int]) -> None:
+    """Period (flows) or as-of date (balances): the first one right after the figure, else
+    the nearest one before it that the previous figure did not take."""
+    rs, meta = ctx.rs, ctx.meta
+    mtype = _mtype(rs, f.metric)
+    if f.kind == "runway" or mtype in ("contractual", "none"):
+        return
+    if mtype == "balance":
+        own = [d for d in dates if m.end <= d.start < hi]
+        if own:
+            f.as_of = own[0].date
+            taken.add(own[0].start)
+            f.note(f"{own[0].rule_id} as of {own[0].text!r}")
+            return
+        own = [d for d in dates if lo <= d.start and d.end <= m.start and d.start not in taken]
+        if own:
+            f.as_of = own[-1].date
+            taken.add(own[-1].start)
+            f.note(f"{own[-1].rule_id} as of {own[-1].text!r}")
+        return  # otherwise resolved at document level (carry / call period end)
+    ref = None
+    if f.compared_idx is not None:
+        base = f.compared_idx - len(prior)
+        if 0 <= base < len(facts):
+            ref = facts[base].period
+    right_p = [p for p in pers if m.end <= p.start < hi and p.start not in taken]
+    left_p = [p for p in pers if lo <= p.start and p.end <= m.start and p.start not in taken]
+    chosen = right_p[0] if right_p else (left_p[-1] if left_p else None)
+    if chosen is not None:
+        taken.add(chosen.start)
+        f.period = P.resolve(chosen, meta, ref)
+        f.note(f"{chosen.rule_id} period {chosen.text!r} -> {f.period}")
+
+
+def _scope(ctx: _Ctx, f: Fact, i: int, left: str, right: str, lo: int, hi: int, S: int, E: int,
+           facts: list[Fact]) -> None:
+    rs, text = ctx.rs, ctx.doc.text
+    base = f.metric.removesuffix("_change")
+    if base in DEAL_METRICS or base == "ownership_stake":
+        names = _party(ctx, f, lo, hi, S, E)
+        if names:
+            f.entity = "+".join(sorted(names))
+            f.note(f"counterparty {f.entity}")
+        return
+    f.entity = ctx.company
+    # "at X" right after the figure
+    for entry in rs.entries("scopes"):
+        if entry.get("scope") != "at":
+            continue
+        mm = entry.regex.match(right)
+        if mm is not None and not ctx.stop(mm.group("name")):
+            name = slug(mm.group("name"))
+            if name == ctx.company:
+                f.entity = name
+                f.scope = f"excl_{ctx.subsidiaries[0]}" if ctx.subsidiaries else ""
+            elif name in ctx.subsidiaries or name:
+                f.entity, f.scope = name, ""
+            f.note(f"{entry.id} entity {f.entity} {f.scope}".rstrip())
+            return
+    # scope cues in the sentence, nearest before the figure first
+    found = None
+    for entry in rs.entries("scopes"):
+        kind = entry.get("scope")
+        if kind == "at":
+            continue
+        for mm in entry.regex.finditer(text, S, E):
+            if mm.start() >= f.start:
+                continue
+            if found is None or mm.start() > found[1].start():
+                found = (entry, mm)
+    if found is not None:
+        entry, mm = found
+        kind = entry.get("scope")
+        name = slug(mm.groupdict().get("name") or "") if mm.groupdict().get("name") else ""
+        if kind == "excl" and name:
+            f.scope = f"excl_{name}"
+        elif kind == "consolidated":
+            f.scope = "consolidated"
+        elif kind == "standalone" and ctx.subsidiaries:
+            f.scope = f"excl_{ctx.subsidiaries[0]}"
+        f.note(f"{entry.id} scope {f.scope or '-'}")
+
+
+def _party_hits(ctx: _Ctx, S: int, E: int, names: bool) -> list[tuple[int, list[str]]]:
+    """Counterparties named in text[S:E]: with a deal cue, or (names=True) bare known names."""
+    rs, text = ctx.rs, ctx.doc.text
+    hits: list[tuple[int, list[str]]] = []
+    if not names:
+        for entry in rs.entries("parties"):
+            for mm in entry.regex.finditer(text, S, E):
+                found = ctx.names(mm.group("names"))
+                if found:
+                    hits.append((mm.start("names"), found))
+        return hits
+    known = sorted(ctx.parties | set(ctx.subsidiaries))
+    if known:
+        lower = text[S:E].lower()
+        for name in known:
+            pos = lower.find(name)
+            while pos >= 0:
+                end = pos + len(name)
+                if (pos == 0 or not lower[pos - 1].isalnum()) and \
+                        (end >= len(lower) or not lower[end].isalnum()):
+                    hits.append((S + pos, [name]))
+                pos = lower.find(name, end)
+    return hits
+
+
+def _party(ctx: _Ctx, f: Fact, lo: int, hi: int, S: int, E: int) -> list[str]:
+    """The counterparty of a deal figure: named with a deal cue next to it, else a known
+    party named in the sentence, else the first one named earlier in the same turn."""
+    for names in (False, True):
+        hits = _party_hits(ctx, S, E, names)
+        if not hits:
+            continue
+        left = [h for h in hits if lo <= h[0] < f.start]
+        if left:
+            return max(left, key=lambda h: h[0])[1]
+        right = [h for h in hits if f.end <= h[0] < hi]
+        if right:
+            return min(right, key=lambda h: h[0])[1]
+        before = [h for h in hits if h[0] < f.start]
+        if before:
+            return max(before, key=lambda h: h[0])[1]
+        return min(hits, key=lambda h: h[0])[1]
+    doc = ctx.doc
+    for k in range(f.sent - 1, -1, -1):
+        s = doc.sentences[k]
+        if s.turn != f.turn:
+            break
+        for names in (False, True):
+            found = _party_hits(ctx, s.start, s.end, names)
+            if found:
+                return [min(found, key=lambda h: h[0])[1][0]]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+def _resolve_document(ctx: _Ctx, facts: list[Fact]) -> None:
+    rs, meta = ctx.rs, ctx.meta
+    # coordinated / paired figures share what one of them found (period, scope, uncertainty)
+    by_sent: dict[int, list[int]] = {}
+    for k, f in enumerate(facts):
+        by_sent.setdefault(f.sent, []).append(k)
+    for idxs in by_sent.values():
+        local = [facts[k] for k in idxs]
+        for j, f in enumerate(local):
+            if f.partner is None:
+                continue
+            p = local[f.partner]
+            linked_by_coord = f.link in ("coord",) or (f.kind != p.kind)
+            if not linked_by_coord and f.link != "compare":
+                linked_by_coord = True
+            if f.link == "compare" and f.kind == p.kind:
+                continue
+            for a, b in ((f, p), (p, f)):
+                if not a.period and b.period:
+                    a.period = b.period
+                if a.uncertain is False and b.uncertain and a.link == "coord":
+                    a.uncertain = True
+            if not f.scope and p.scope and f.entity == p.entity:
+                f.scope = p.scope
+    # a bare year ("in 2020") next to a compared figure takes the compared figure's span
+    for f in facts:
+        if f.compared_idx is None:
+            continue
+        ref = facts[f.compared_idx]
+        pers = P.find_periods(rs, ctx.doc.text, f.end, _window_end(facts, f))
+        if pers and pers[0].span in ("YEAR", "PRIOR") and ref.period:
+            f.period = P.resolve(pers[0], meta, ref.period)
+    for idxs in by_sent.values():
+        local = [facts[k] for k in idxs]
+        for f in local:
+            if f.partner is not None:
+                p = local[f.partner]
+                if f.kind != p.kind and p.compared_idx is not None and f.period != p.period \
+                        and f.period and p.period and f.compared_idx is not None:
+                    p.period = f.period
+                if f.kind != p.kind and f.period and (not p.period or p.compared_idx is not None):
+                    p.period = f.period
+    _relabel_signs(ctx, facts)
+    _per_share_kind(ctx, facts)
+    _changes(ctx, facts)
+    _scopes_carry(ctx, facts)
+    _balances_and_bridges(ctx, facts)
+    _runways(ctx, facts)
+    _reporting_scale(ctx, facts)
+
+
+def _window_end(facts: list[Fact], f: Fact) -> int:
+    later = [g.start for g in facts if g.sent == f.sent and g.start > f.start]
+    end = min(later) if later else f.start + len(f.sentence)
+    return max(end, f.end)
+
+
+def _relabel_signs(ctx: _Ctx, facts: list[Fact]) -> None:
+    for f in facts:
+        if not f.relabel or f.metric != "net_result":
+            continue
+        near = [g for g in facts if abs(g.paragraph - f.paragraph) <= 1 and not g.relabel]
+        losses = sum(1 for g in near if g.metric in ("net_loss", "adjusted_net_loss",
+                                                      "operating_loss"))
+        gains = sum(1 for g in near if g.metric in ("net_income", "adjusted_net_income",
+                                                     "operating_income"))
+        f.metric = "net_loss" if losses >= gains else "net_income"
+        f.note(f"LABEL: label {f.label!r} read as {f.metric} from the figures around it")
+
+
+def _per_share_kind(ctx: _Ctx, facts: list[Fact]) -> None:
+    for f in facts:
+        mdef = ctx.rs.metrics.get(f.metric)
+        if f.kind == "money" and mdef is not None and mdef.per_share_only:
+            f.kind = "per_share"
+            f.unit = f"{f.unit}/share"
+            f.note(f"per-share metric {f.metric}: unit {f.unit}")
+
+
+def _changes(ctx: _Ctx, facts: list[Fact]) -> None:
+    rs = ctx.rs
+    for k, f in enumerate(facts):
+        if not f.metric.endswith("_change") or f.kind == "percent":
+            continue
+        base = f.metric.removesuffix("_change")
+        if base == "unknown":
+            base = ""
+        mdef = rs.metrics.get(base)
+        result = mdef.result if mdef else None
+        # antecedents: the two latest figures of the same result family before it, same turn
+        cands = [g for g in facts[:k] if g.turn == f.turn and g.sent >= f.sent - 2
+                 and not g.metric.endswith("_change") and g.kind == f.kind]
+        if base:
+            fam = [g for g in cands if g.metric == base or (result and _result(rs, g.metric)
+                                                             == result)]
+        else:
+            last_sent = max((g.sent for g in cands), default=None)
+            fam = [g for g in cands if g.sent == last_sent]
+        pair = fam[-2:] if len(fam) >= 2 else []
+        if pair:
+            cur, old = pair[0], pair[1]
+            if P.split(old.period) and P.split(cur.period) and \
+                    P.split(old.period)[1] > P.split(cur.period)[1]:
+                cur, old = old, cur
+            f.period, f.comparison_period = cur.period, old.period
+            f.entity, f.scope = cur.entity, cur.scope
+            f.note(f"change of {cur.text!r} ({cur.period}) vs {old.text!r} ({old.period})")
+            if not base:
+                # an unknown label ("net reserves"): read it as the change of the figures it
+                # points back to, in the sense its direction word allows
+                delta = (cur.value or 0) - (old.value or 0)
+                result_delta = delta * (_sign(rs, cur.metric))
+                if _result(rs, cur.metric) != _result(rs, old.metric):
+                    result_delta = _signed(rs, cur) - _signed(rs, old)
+                res = _result(rs, cur.metric) or cur.metric
+                name = {"net_result": "net_result"}.get(res, res)
+                if (f.direction == "increase") == (result_delta > 0):
+                    f.metric = f"{name}_change"
+                else:
+                    f.metric = f"{cur.metric}_change"
+                f.note(f"unknown label {f.label!r}: read as {f.metric}")
+        else:
+            # drivers in the same sentence as a resolved change share its periods
+            lead = next((g for g in facts[:k] if g.sent == f.sent and g.comparison_period), None)
+            if lead is not None:
+                f.period, f.comparison_period = lead.period, lead.comparison_period
+                if not f.scope:
+                    f.entity, f.scope = lead.entity, lead.scope
+            elif not base:
+                f.metric = "other_change"
+
+
+def _result(rs: RuleSet, metric: str) -> str | None:
+    m = rs.metrics.get(metric)
+    return m.result if m else None
+
+
+def _sign(rs: RuleSet, metric: str) -> int:
+    m = rs.metrics.get(metric)
+    return m.sign if m else 1
+
+
+def _signed(rs: RuleSet, f: Fact) -> Decimal:
+    return (f.value or Decimal(0)) * _sign(rs, f.metric)
+
+
+def _scopes_carry(ctx: _Ctx, facts: list[Fact]) -> None:
+    """A sentence with no scope cue keeps the scope of the paragraph's sentence before it."""
+    last: dict[int, tuple[int, str]] = {}
+    for f in facts:
+        if f.entity != ctx.company:
+            continue
+        if f.scope:
+            last[f.paragraph] = (f.sent, f.scope)
+        elif f.paragraph in last and last[f.paragraph][0] < f.sent:
+            f.scope = last[f.paragraph][1]
+            f.note(f"scope {f.scope} carried from the sentence before")
+
+
+def _balances_and_bridges(ctx: _Ctx, facts: list[Fact]) -> None:
+    rs, meta = ctx.rs, ctx.meta
+    for k, f in enumerate(facts):
+        mtype = _mtype(rs, f.metric)
+        if mtype == "balance" and f.as_of is None:
+            prev = next((g for g in reversed(facts[:k]) if g.paragraph == f.paragraph
+                         and g.as_of is not None and g.sent == f.sent), None)
+            f.as_of = prev.as_of if prev else meta.period_end
+            if f.as_of:
+                f.note(f"as of {f.as_of} ({'sentence' if prev else 'the call period end'})")
+        if mtype == "flow" and not f.period:
+            # a cash bridge: two balance dates earlier in the paragraph define the period
+            bal = sorted({g.as_of for g in facts[:k] if g.paragraph == f.paragraph
+                          and g.as_of is not None and _mtype(rs, g.metric) == "balance"})
+            if len(bal) >= 2:
+                f.period = P.period_between(bal[-2], bal[-1], meta)
+                if f.period:
+                    f.note(f"period {f.period} from the bridge {bal[-2]} -> {bal[-1]}")
+                    continue
+            carry = next((g.period for g in reversed(facts[:k]) if g.paragraph == f.paragraph
+                          and g.period and _mtype(rs, g.metric) == "flow"
+                          and g.compared_idx is None), "")
+            f.period = carry or (meta.fiscal_period if meta.fiscal_year else "")
+            if f.period:
+                f.note(f"period {f.period} ({'paragraph' if carry else 'the call period'})")
+
+
+def _runways(ctx: _Ctx, facts: list[Fact]) -> None:
+    rs, meta = ctx.rs, ctx.meta
+    for k, f in enumerate(facts):
+        if f.kind != "runway":
+            continue
+        cash = [g for g in facts[:k] if g.metric == "cash_position" and g.as_of is not None]
+        if not cash:
+            cash = [g for g in facts if g.metric == "cash_position" and g.as_of is not None]
+        if cash:
+            # whose runway: its own scope cue, else the runway stated before it, else the cash
+            # of its own paragraph
+            scope = f.scope
+            if not scope:
+                before = [g for g in facts[:k] if g.kind == "runway"]
+                scope = before[-1].scope if before else None
+            pool = [g for g in cash if scope is None or g.scope == scope] or cash
+            para = [g for g in pool if g.paragraph == f.paragraph]
+            pool = para or pool
+            latest = max(g.as_of for g in pool)
+            ref = next(g for g in reversed(pool) if g.as_of == latest)
+            f.as_of, f.entity, f.scope = ref.as_of, ref.entity, ref.scope
+            f.compared_to = ""
+            f.note(f"runway of the cash {ref.text!r} as of {ref.as_of}")
+            f.cue = ref.fact_id or ref.text
+            f.link = f"cash:{facts.index(ref)}"
+        else:
+            f.as_of = meta.period_end
+            f.entity = ctx.company
+        groups = {}
+        for entry in rs.recognizers:
+            if entry.id == f.rule_id:
+                mm = entry.regex.search(ctx.doc.text, max(0, f.start - 400), f.end + 1)
+                while mm is not None and mm.end("fig") < f.end:
+                    mm = entry.regex.search(ctx.doc.text, mm.end(), f.end + 1)
+                if mm is not None:
+                    groups = {k2: v for k2, v in mm.groupdict().items() if v}
+        f.horizon_start, f.horizon_end = P.horizon(rs, groups, f.as_of)
+        f.guidance = True
+        if not f.qualifier and groups.get("atleast"):
+            f.qualifier = "at_least"
+
+
+def _reporting_scale(ctx: _Ctx, facts: list[Fact]) -> None:
+    scale = ctx.meta.reporting_scale
+    if scale == 1:
+        return
+    for f in facts:
+        if f.kind == "money" and f.value is not None and not f.scaled:
+            f.value *= scale
+            f.low = f.low * scale if f.low is not None else None
+            f.high = f.high * scale if f.high is not None else None
+            f.note(f"document reports in thousands: x{scale}")
+
