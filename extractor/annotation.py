@@ -116,9 +116,10 @@ def score(facts: pd.DataFrame, annotation: dict[str, Any], texts: dict[str, str]
         if not metric_ok:
             sc.misses.append(f"{item['id']}: metric {row.metric} != {item['metric']}")
         if not period_ok:
+            want = f"{period or '-'} {as_of or '-'} " \
+                f"{item.get('horizon_start')}..{item.get('horizon_end')}"
             sc.misses.append(f"{item['id']}: period {row.period or '-'} as_of {row.as_of or '-'}"
-                             f" h {row.horizon_start}..{row.horizon_end} != {period or '-'} "
-                             f"{as_of or '-'} {item.get('horizon_start')}..{item.get('horizon_end')}")
+                             f" h {row.horizon_start}..{row.horizon_end} != {want}")
     docs = {Path(i["doc"]).stem for i in annotation.get("documents", [])} or \
         {Path(i["doc"]).stem for i in annotation.get("facts", [])}
     for r in facts.itertuples(index=False):

@@ -234,6 +234,7 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
     pers = P.find_periods(rs, text, S, E)
     dates = P.find_dates(rs, text, S, E, meta)
     facts: list[Fact] = []
+    ms = _bare_amounts(ctx, ms, S, E)
     for i, m in enumerate(ms):
         f = Fact(doc_id=doc.doc_id, kind=m.kind, rule_id=m.rule_id, start=m.start, end=m.end,
                  text=m.text, value=m.value, low=m.low, high=m.high, unit=m.unit,
@@ -272,12 +273,12 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
         prev = facts[i - 1] if i else None
         coord = prev is not None and _any(rs.entries("coordinations"), left) is not None
         compare = prev is not None and _any(rs.entries("comparisons"), left) is not None
-        if prev is not None and (coord or compare):
-            if FAMILY[prev.kind] == FAMILY[f.kind]:
-                f.partner = i - 1
+        if prev is not None and (coord or compare) and FAMILY[prev.kind] == FAMILY[f.kind]:
+            f.partner = i - 1
         # -- metric
         _metric(ctx, f, i, m, ms, left, right, lo, hi, cues, claimed, sent_text, facts,
                 coord, compare, prior)
+        _per_share_metric(ctx, f)
         # -- comparison link
         if compare and prev is not None:
             target = _compared_target(facts, i, f)
@@ -295,10 +296,32 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
                 taken_periods)
         _scope(ctx, f, i, left, right, lo, hi, S, E, facts)
         if _any(rs.entries("guidance"), text[S:m.start]) is not None and \
-                (f.kind == "runway" or _mtype(rs, f.metric) in ("flow", "balance", "ratio")):
+                (f.kind == "runway" or _mtype(rs, f.metric) in ("flow", "balance")):
             f.guidance = True
         facts.append(f)
     return facts
+
+
+def _bare_amounts(ctx: _Ctx, ms: list[Mention], S: int, E: int) -> list[Mention]:
+    """A currency-less amount takes the currency of the money figure it is compared or listed
+    with in the same sentence, when no noun follows it; otherwise it is not money."""
+    rs, text = ctx.rs, ctx.doc.text
+    out: list[Mention] = []
+    for i, m in enumerate(ms):
+        if m.kind == "money" and not m.unit:
+            prev = next((p for p in reversed(out) if p.kind == "money" and p.unit), None)
+            if prev is None:
+                continue
+            left = text[prev.end:m.start]
+            hi = ms[i + 1].start if i + 1 < len(ms) else E
+            linked = _any(rs.entries("comparisons"), left) is not None or \
+                _any(rs.entries("coordinations"), left) is not None
+            follows = _any(rs.entries("bare_amount_followers"), text[m.end:hi]) is not None
+            if not (linked and follows):
+                continue
+            m.unit = prev.unit
+        out.append(m)
+    return out
 
 
 def _mtype(rs: RuleSet, metric: str) -> str:
@@ -441,7 +464,8 @@ def _set_metric(f: Fact, cue: _Cue, sent_text: str, link: str) -> None:
     if cue.relabel:
         f.relabel = True
         f.label = cue.text
-    f.note(f"metric {metric.id} from cue {cue.text!r} ({link}{', ' + cue.relabel if cue.relabel else ''})")
+    via = f"{link}, {cue.relabel}" if cue.relabel else link
+    f.note(f"metric {metric.id} from cue {cue.text!r} ({via})")
 
 
 def _inherit(f: Fact, src: Fact, link: str) -> None:
@@ -607,13 +631,10 @@ def _resolve_document(ctx: _Ctx, facts: list[Fact]) -> None:
         by_sent.setdefault(f.sent, []).append(k)
     for idxs in by_sent.values():
         local = [facts[k] for k in idxs]
-        for j, f in enumerate(local):
+        for f in local:
             if f.partner is None:
                 continue
             p = local[f.partner]
-            linked_by_coord = f.link in ("coord",) or (f.kind != p.kind)
-            if not linked_by_coord and f.link != "compare":
-                linked_by_coord = True
             if f.link == "compare" and f.kind == p.kind:
                 continue
             for a, b in ((f, p), (p, f)):
@@ -642,7 +663,6 @@ def _resolve_document(ctx: _Ctx, facts: list[Fact]) -> None:
                 if f.kind != p.kind and f.period and (not p.period or p.compared_idx is not None):
                     p.period = f.period
     _relabel_signs(ctx, facts)
-    _per_share_kind(ctx, facts)
     _changes(ctx, facts)
     _scopes_carry(ctx, facts)
     _balances_and_bridges(ctx, facts)
@@ -669,13 +689,17 @@ def _relabel_signs(ctx: _Ctx, facts: list[Fact]) -> None:
         f.note(f"LABEL: label {f.label!r} read as {f.metric} from the figures around it")
 
 
-def _per_share_kind(ctx: _Ctx, facts: list[Fact]) -> None:
-    for f in facts:
-        mdef = ctx.rs.metrics.get(f.metric)
-        if f.kind == "money" and mdef is not None and mdef.per_share_only:
-            f.kind = "per_share"
-            f.unit = f"{f.unit}/share"
-            f.note(f"per-share metric {f.metric}: unit {f.unit}")
+def _per_share_metric(ctx: _Ctx, f: Fact) -> None:
+    """A money figure under a per-share metric ("EPS of $0.83") is a per-share figure; a loss
+    written as a negative ("$(0.12) per share" net loss) is a positive loss."""
+    mdef = ctx.rs.metrics.get(f.metric)
+    if f.kind == "money" and mdef is not None and mdef.per_share_only:
+        f.kind = "per_share"
+        f.unit = f"{f.unit}/share"
+        f.note(f"per-share metric {f.metric}: unit {f.unit}")
+    if mdef is not None and mdef.sign < 0 and f.value is not None and f.value < 0:
+        f.value, f.low, f.high = -f.value, -f.high, -f.low
+        f.note("a loss stated as a negative number: kept as a positive loss")
 
 
 def _changes(ctx: _Ctx, facts: list[Fact]) -> None:
@@ -811,7 +835,10 @@ def _runways(ctx: _Ctx, facts: list[Fact]) -> None:
             f.cue = ref.fact_id or ref.text
             f.link = f"cash:{facts.index(ref)}"
         else:
-            f.as_of = meta.period_end
+            # no cash figure: an as-of date in its own sentence, else the call's period end
+            s = ctx.doc.sentences[f.sent] if f.sent >= 0 else None
+            dates = P.find_dates(rs, ctx.doc.text, s.start, s.end, meta) if s else []
+            f.as_of = dates[0].date if dates else meta.period_end
             f.entity = ctx.company
         groups = {}
         for entry in rs.recognizers:

@@ -81,6 +81,9 @@ def parse_words(text: str, lex: _Lexicon) -> tuple[Decimal, Decimal]:
 
     Returns the value and half of the smallest spoken unit (its rounding)."""
     tokens = text.lower().replace("-", " ").split()
+    if "half" in tokens or len([t for t in tokens if t not in ("a", "and")]) > 0:
+        # "a" is one only on its own ("a billion dollars"); "half a", "two and a half"
+        tokens = [t for t in tokens if t != "a"] or tokens
     total, current = Decimal(0), Decimal(0)
     smallest = Decimal(1)
     half_seen = False
@@ -236,6 +239,10 @@ def _mentions(entry: Entry, m: regex.Match, lex: _Lexicon, doc: Document) -> lis
             value, half = _amount(lex, gd.get("num"), None, None, None, Decimal(1))
             return [Mention(value=value, low=value - half, high=value + half, unit="percent",
                             **common)]
+        if entry.get("currency") == "inherit":
+            value, half = _amount(lex, gd.get("num"), None, None, gd.get("scale"), mult)
+            return [Mention(value=value, low=value - half, high=value + half, unit="",
+                            scaled=True, **common)]
         cur = _currency(lex, gd, entry)
         value, half = _amount(lex, gd.get("num"), gd.get("neg"), gd.get("words"),
                               gd.get("scale"), mult)

@@ -56,6 +56,7 @@ SECTIONS: dict[str, tuple[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     "coordinations": ("list", _PATTERNED),
     "uncertainty": ("list", _PATTERNED),
     "corrections": ("list", _PATTERNED),
+    "bare_amount_followers": ("list", _PATTERNED),
     "guidance": ("list", _PATTERNED),
     "modifiers": ("list", _PATTERNED),
     "anaphora": ("list", _PATTERNED),
@@ -312,7 +313,7 @@ def _build(directory: str, raw: Iterable[tuple[str, dict[str, Any]]]) -> RuleSet
                     claim(f"fragment:{name}", file)
                     rs.fragments[name] = frag["pattern"]
     # fragments derived from cue lists: {direction}, {qualifier}
-    for file, data in raw:
+    for _file, data in raw:
         for section, frag_name in (("directions", "direction"), ("qualifiers", "qualifier")):
             items = data.get(section) or []
             if items:

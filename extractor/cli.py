@@ -1,0 +1,160 @@
+"""The ``figures`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import FiguresError
+from .settings import Settings
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+def _settings(workers: int, max_bytes: int | None, doc_timeout: float | None,
+              fallback: str | None) -> Settings:
+    kw: dict = {"workers": workers}
+    if max_bytes is not None:
+        kw["max_doc_bytes"] = max_bytes
+    if doc_timeout is not None:
+        kw["doc_timeout"] = doc_timeout
+    if fallback:
+        kw["fallback_encoding"] = fallback
+    try:
+        return Settings(**kw)
+    except (ValueError, LookupError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+_common = [
+    click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+                 help="worker processes (0: one per core)"),
+    click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+                 help="largest transcript accepted, in bytes"),
+    click.option("--doc-timeout", type=click.FloatRange(min=0), default=None,
+                 help="time budget of one document in seconds (0: none)"),
+    click.option("--fallback-encoding", default=None,
+                 help="encoding to try when a file is not UTF-8 (e.g. cp1252); recorded"),
+    click.option("--progress/--no-progress", default=None,
+                 help="progress bar (default: when stderr is a terminal)"),
+]
+
+
+def common(f):
+    for opt in reversed(_common):
+        f = opt(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="figures-extractor")
+def cli() -> None:
+    """Extract and cross-check financial figures in earnings-call transcripts."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", "out", required=True, help="facts CSV to write")
+@click.option("--findings", "findings", default=None, help="findings CSV to write")
+@common
+def extract(paths: tuple[str, ...], out: str, findings: str | None, workers: int,
+            max_bytes: int | None, doc_timeout: float | None, fallback_encoding: str | None,
+            progress: bool | None) -> None:
+    """Extract every figure of the transcripts under PATHS (files or folders of *.txt)."""
+    from .batch import run_batch
+
+    settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding)
+    summary = run_batch(paths, out, findings, settings, progress=progress,
+                        on_error=lambda msg: click.echo(f"error: {msg}", err=True))
+    click.echo(summary.line(), err=True)
+    sys.exit(EXIT_INPUT if summary.failed else EXIT_OK)
+
+
+@cli.command("rules")
+@click.option("--kind", default=None, help="only recognisers of this kind")
+def rules_cmd(kind: str | None) -> None:
+    """List every rule and check: id, name, description."""
+    from .ruleset import load_rules
+
+    rs = load_rules()
+    for e in rs.recognizers:
+        if kind and e.get("kind") != kind:
+            continue
+        click.echo(f"{e.id:<11} {e.get('name'):<24} {e.description}")
+    if kind:
+        return
+    for m in rs.metrics.values():
+        click.echo(f"{'metric':<11} {m.id:<24} {m.description}")
+    for e in rs.entries("checks"):
+        click.echo(f"{e.id:<11} {e.get('name'):<24} {e.description}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--line", type=int, default=None, help="only figures on this line")
+def explain(file: str, line: int | None) -> None:
+    """Show, for each figure of FILE, the rule and cues behind its value, metric and period."""
+    from .pipeline import process_file
+
+    result = process_file(file)
+    for f in result.facts:
+        if line is not None and f.line != line:
+            continue
+        where = f.period or (f"as of {f.as_of}" if f.as_of else "")
+        click.echo(f"{f.line}:{result.document.column_of(f.start)} {f.text!r} -> {f.kind} "
+                   f"{f.metric} {f.entity}{'/' + f.scope if f.scope else ''} {where}".rstrip())
+        for step in f.explain:
+            click.echo(f"    {step}")
+
+
+@cli.command()
+@click.argument("facts_csv", type=click.Path(exists=True, dir_okay=False))
+@click.argument("annotation", type=click.Path(exists=True, dir_okay=False))
+@click.option("--texts", "texts_dir", required=True, type=click.Path(exists=True,
+              file_okay=False), help="folder of the annotated transcripts")
+@click.option("--verbose", "-v", is_flag=True, help="list every miss")
+def score(facts_csv: str, annotation: str, texts_dir: str, verbose: bool) -> None:
+    """Score a facts CSV against a reviewed annotation (seeds-expected/v1 format)."""
+    from .annotation import load_annotation
+    from .annotation import score as do_score
+    from .batch import read_facts
+    from .documents import decode
+
+    ann = load_annotation(annotation)
+    texts = {}
+    for p in sorted(Path(texts_dir).glob("*.txt")):
+        texts[p.stem] = decode(p.read_bytes(), str(p))[0]
+    sc = do_score(read_facts(facts_csv), ann, texts)
+    click.echo(sc.summary())
+    if verbose:
+        for m in sc.misses:
+            click.echo(f"  {m}")
+        for e in sc.extra:
+            click.echo(f"  extra: {e}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors are one line on stderr and exit status 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="figures", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("figures: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_INPUT)
+    except FiguresError as exc:
+        click.echo(f"figures: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    except KeyboardInterrupt:
+        click.echo("figures: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Extraction measured against the reviewed annotations.
+
+Seeds (../shared/corpus): the acceptance bar of the extraction engine. Examples (the project's
+own fictional transcripts): a floor that only moves up, so that a regression on text the rules
+were not written against shows at once.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import EXAMPLES, example_paths, processed, seed_paths
+from extractor.annotation import load_annotation, score
+
+
+def _score(paths, annotation_path):
+    results = [processed(str(p)) for p in paths]
+    table = pd.concat([r.table for r in results], ignore_index=True)
+    texts = {r.doc_id: r.document.text for r in results}
+    return score(table, load_annotation(annotation_path), texts)
+
+
+@pytest.mark.corpus
+def test_seed_figures(corpus) -> None:
+    sc = _score(seed_paths(), corpus / "seeds-expected.yaml")
+    assert sc.annotated == 90
+    assert sc.found >= 0.99 * sc.annotated, sc.misses
+    assert sc.both_ok >= 0.97 * sc.annotated, sc.misses
+    assert sc.extra == [], sc.extra
+    # today's level, so that any regression fails loudly
+    assert (sc.found, sc.metric_ok, sc.period_ok) == (90, 90, 90), sc.misses
+
+
+def test_example_figures() -> None:
+    sc = _score(example_paths(), EXAMPLES / "expected.yaml")
+    assert sc.annotated == 197
+    assert sc.extra == [], sc.extra
+    assert sc.found >= 193, sc.misses
+    assert sc.both_ok >= 103, sc.misses

@@ -1,0 +1,128 @@
+"""Bad input gets a one-line error naming the file and the problem; in a batch it becomes an
+error row while every other document is still processed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from extractor.batch import read_facts, run_batch
+from extractor.documents import decode, read_document
+from extractor.errors import InputFileError
+from extractor.settings import Settings
+
+GOOD = "Jane Roe - CFO\nRevenue was $12.5 million in the third quarter of 2024.\n"
+
+
+DEFAULT = Settings()
+
+
+def _err(path: Path, settings: Settings = DEFAULT) -> InputFileError:
+    with pytest.raises(InputFileError) as info:
+        read_document(path, settings)
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    p = tmp_path / "x.txt"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    e = _err(p)
+    assert (e.code, str(e)) == ("binary", f"{p}: binary file (contains NUL bytes), not a text transcript")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    p = tmp_path / "latin.txt"
+    p.write_bytes("Revenue was 12 million euros \u2014 caf\xe9".encode("cp1252"))
+    e = _err(p)
+    assert e.code == "encoding"
+    assert str(e).startswith(f"{p}: not valid UTF-8 (byte 0x97 at offset 29)")
+
+
+def test_fallback_encoding_is_recorded(tmp_path: Path) -> None:
+    p = tmp_path / "latin.txt"
+    p.write_bytes("Jane Roe - CFO\nRevenue was \u20ac12.5 million.".encode("cp1252"))
+    doc = read_document(p, Settings(fallback_encoding="cp1252"))
+    assert doc.metadata.encoding == "cp1252"
+    assert "\u20ac12.5 million" in doc.text
+
+
+def test_empty_and_blank(tmp_path: Path) -> None:
+    p = tmp_path / "empty.txt"
+    p.write_bytes(b"")
+    assert str(_err(p)) == f"{p}: empty file"
+    p.write_bytes(b"  \n\n\t\n")
+    assert str(_err(p)) == f"{p}: empty file (only whitespace)"
+
+
+def test_missing_and_directory(tmp_path: Path) -> None:
+    assert str(_err(tmp_path / "nope.txt")) == f"{tmp_path / 'nope.txt'}: no such file"
+    assert str(_err(tmp_path)) == f"{tmp_path}: is a directory, not a transcript file"
+
+
+def test_too_large(tmp_path: Path) -> None:
+    p = tmp_path / "big.txt"
+    p.write_text(GOOD * 50, encoding="utf-8")
+    e = _err(p, Settings(max_doc_bytes=100))
+    assert e.code == "too_large" and "bytes > the limit of 100" in str(e)
+
+
+def test_bom_and_crlf_keep_spans(tmp_path: Path) -> None:
+    text, enc = decode(("\ufeff" + GOOD.replace("\n", "\r\n")).encode("utf-8"))
+    assert enc == "utf-8" and not text.startswith("\ufeff")
+    from extractor import extract_document
+
+    df = extract_document(text, "crlf")
+    row = df.iloc[0]
+    assert text[row.start:row.end] == row.text == "$12.5 million"
+    assert (row.metric, row.period, row.value, row.speaker) == ("revenue", "Q3-2024", "12500000", "Jane Roe (CFO)")
+
+
+def test_batch_goes_on_and_counts_errors(tmp_path: Path) -> None:
+    (tmp_path / "a_good.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b_binary.txt").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "c_empty.txt").write_bytes(b"")
+    (tmp_path / "d_latin.txt").write_bytes("caf\xe9 $5 million".encode("latin-1"))
+    out, fnd = tmp_path / "o" / "facts.csv", tmp_path / "o" / "findings.csv"
+    errors: list[str] = []
+    s = run_batch([tmp_path, tmp_path / "missing.txt"], str(out), str(fnd), workers=1,
+                  progress=False, on_error=errors.append)
+    assert (s.documents, s.processed, s.failed, s.facts) == (5, 1, 4, 1)
+    assert len(errors) == 4 and all("\n" not in e for e in errors)
+    facts = read_facts(str(out))
+    assert list(facts["doc_id"]) == ["a_good"] and facts.loc[0, "value"] == "12500000"
+    findings = fnd.read_text(encoding="utf-8")
+    for code in ("INPUT-BINARY", "INPUT-EMPTY", "INPUT-ENCODING", "INPUT-MISSING"):
+        assert code in findings
+    assert not list((tmp_path / "o").glob("*.partial"))
+
+
+def test_cli_exit_status_and_one_line_errors(tmp_path: Path) -> None:
+    (tmp_path / "ok.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x00")
+    run = subprocess.run([sys.executable, "-m", "extractor.cli", "extract", str(tmp_path),
+                          "--out", str(tmp_path / "f.csv"), "--workers", "1"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert lines[0] == f"error: {tmp_path / 'bad.txt'}: binary file (contains NUL bytes), not a text transcript"
+    assert lines[-1].startswith("figures: 2 documents, 1 processed, 1 failed, 1 facts")
+
+
+def test_cli_bad_rules_dir_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "ok.txt").write_text(GOOD, encoding="utf-8")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "money.yaml").write_text("version: 1\nrules:\n  - id: MONEY-001\n    nmae: x\n", encoding="utf-8")
+    import os
+
+    run = subprocess.run([sys.executable, "-m", "extractor.cli", "extract", str(tmp_path / "ok.txt"),
+                          "--out", str(tmp_path / "f.csv"), "--workers", "1"],
+                         capture_output=True, text=True, check=False,
+                         env={**os.environ, "FIGURES_RULES_DIR": str(rules)})
+    assert run.returncode == 2
+    assert run.stderr.strip() == "figures: money.yaml: rule MONEY-001: key 'nmae': unknown key"

@@ -1,0 +1,38 @@
+"""The pandera contract of the facts table; failures become findings, never a crash."""
+
+from __future__ import annotations
+
+from conftest import EXAMPLES, processed
+from extractor.validate import validate_facts
+
+
+def _table():
+    return processed(str(EXAMPLES / "ex01_pellucid_q3.txt")).table.copy()
+
+
+def test_extracted_facts_satisfy_the_contract() -> None:
+    assert len(validate_facts(_table())) == 0
+
+
+def test_each_failure_is_a_finding_citing_its_fact() -> None:
+    df = _table()
+    df.loc[0, "unit"] = "dollars"
+    df.loc[1, "value"] = "2.8e9"
+    df.loc[2, "period"] = "Q5-2021"
+    df.loc[3, "low"] = "999999999999"
+    findings = validate_facts(df)
+    got = {(r.check_id, r.fact_ids) for r in findings.itertuples()}
+    assert got == {
+        ("SCHEMA-PINT-UNIT", df.loc[0, "fact_id"]),
+        ("SCHEMA-PLAIN-DECIMAL", df.loc[1, "fact_id"]),
+        ("SCHEMA-VALUE-WITHIN-INTERVAL", df.loc[1, "fact_id"]),
+        ("SCHEMA-STR-MATCHES", df.loc[2, "fact_id"]),
+        ("SCHEMA-VALUE-WITHIN-INTERVAL", df.loc[3, "fact_id"]),
+    }
+    assert set(findings["severity"]) == {"error"}
+
+
+def test_span_text_matches_the_document() -> None:
+    result = processed(str(EXAMPLES / "ex02_harrowgate_h1.txt"))
+    for f in result.facts:
+        assert result.document.text[f.start:f.end] == f.text
