@@ -43,7 +43,8 @@ SECTIONS: dict[str, tuple[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
                          "per_share": (BOOL, False), "per_share_only": (BOOL, False),
                          "requires": (STR, False), "excludes": (STR, False),
                          "excludes_right": (STR, False), "priority": (NUM, False),
-                         "examples": (EXAMPLES, False)}),
+                         "bridge": (NUM, False), "cumulative": (BOOL, False),
+                         "effect": (NUM, False), "examples": (EXAMPLES, False)}),
     "relabels": ("list", {**_PATTERNED, "metric": (STR, True)}),
     "periods": ("list", {**_PATTERNED, "span": (STR, True)}),
     "dates": ("list", {**_PATTERNED, "relative": (STR, False)}),
@@ -124,6 +125,9 @@ class Metric:
     excludes_right: regex.Pattern | None
     file: str
     examples: list
+    bridge: int = 0  # +1 an inflow, -1 an outflow of a cash bridge, 0 not a bridge flow
+    cumulative: bool = False  # a year-to-date amount that cannot shrink within a fiscal year
+    effect: int = 0  # +1 / -1: how a rise of this metric moves the net result
 
 
 @dataclass
@@ -436,7 +440,8 @@ def _metric(rs: RuleSet, file: str, item: dict[str, Any]) -> Metric:
         per_share_only=bool(item.get("per_share_only", False)),
         priority=int(item.get("priority", 0)), cue=cue, requires=opt("requires"),
         excludes=opt("excludes"), excludes_right=opt("excludes_right"), file=file,
-        examples=_example_list(item.get("examples")))
+        examples=_example_list(item.get("examples")), bridge=int(item.get("bridge", 0)),
+        cumulative=bool(item.get("cumulative", False)), effect=int(item.get("effect", 0)))
 
 
 def _example_list(ex: Any) -> list:

@@ -1,12 +1,70 @@
-"""Cross-checks: named, coded checks declared in rules/checks.yaml (one module per family)."""
+"""Cross-checks: named, coded checks declared in rules/checks.yaml, one module per family.
+
+``run_document_checks`` runs the within-document families on one processed document;
+``run_corpus_checks`` runs the cross-document family over the documents of each company.
+Findings are plain rows of the findings table, sorted and numbered deterministically.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
-from ..validate import empty_findings
+from ..schemas.findings import COLUMNS
+from ..validate import empty_findings, number_findings
+from . import bridges, changes, crossdoc, labels, percentages, restatements, runway, shares
+from .base import context, records
 
 
-def run_document_checks(result, table: pd.DataFrame) -> pd.DataFrame:
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    if not rows:
+        return empty_findings()
+    return number_findings(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def run_document_checks(result, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Findings of the within-document checks for one processed document."""
-    return empty_findings()
+    table = result.table if table is None else table
+    if table.empty:
+        return empty_findings()
+    ctx = context()
+    facts = records(table)
+    doc = result.document
+    text = doc.text
+    known = {doc.metadata.company_slug} | {f.entity for f in facts}
+    rows: list[dict] = []
+    rows += changes.check(ctx, facts)
+    rows += bridges.cash_bridge(ctx, facts)
+    rows += bridges.parts_total(ctx, facts)
+    rows += bridges.drivers(ctx, facts)
+    rows += bridges.subsidiary_cash(ctx, facts, doc.metadata)
+    rows += shares.check(ctx, facts)
+    rows += restatements.conflicts(ctx, facts)
+    rows += restatements.qualifier_mismatch(ctx, facts)
+    rows += restatements.magnitude(ctx, facts)
+    rows += runway.conflicts(ctx, facts)
+    rows += runway.plausibility(ctx, facts)
+    rows += labels.per_share(ctx, facts)
+    rows += labels.unknown_change_label(ctx, facts)
+    rows += labels.scope_label(ctx, facts, known)
+    rows += percentages.growth(ctx, facts, text)
+    rows += percentages.ratio(ctx, facts, text)
+    rows += percentages.difference(ctx, facts, text)
+    return _frame(rows)
+
+
+def run_corpus_checks(tables: Iterable[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Cross-document findings: ``tables`` yields (company, facts of one document)."""
+    ctx = context()
+    by_company: dict[str, list[pd.DataFrame]] = {}
+    for company, df in tables:
+        if company and not df.empty:
+            by_company.setdefault(company, []).append(df)
+    rows: list[dict] = []
+    for _company, dfs in sorted(by_company.items()):
+        if len(dfs) < 2:
+            continue
+        facts = records(pd.concat(dfs, ignore_index=True))
+        rows += crossdoc.check(ctx, facts)
+    return _frame(rows)

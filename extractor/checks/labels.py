@@ -1,0 +1,70 @@
+"""Labels: a per-share figure on a metric that has none, or a bottom-line figure labelled as
+sales (XC-701); a stated change with an unknown label (XC-702); a scope phrase that names no
+entity (XC-703)."""
+
+from __future__ import annotations
+
+from .base import CheckContext, Rec, finding
+
+
+def per_share(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
+    out = []
+    by_sentence: dict[tuple[int, str], list[Rec]] = {}
+    for r in facts:
+        m = ctx.metric(r.metric)
+        if r.kind not in ("money", "per_share") or r.metric.endswith("_change"):
+            continue
+        relabelled = bool(r.label) and r.label.split()[-1:] != [] and \
+            not any(metric.cue is not None and metric.cue.fullmatch(r.label)
+                    for metric in ctx.rs.metrics.values() if metric.id == r.metric)
+        bad_ps = r.kind == "per_share" and m is not None and not m.per_share
+        if relabelled or bad_ps:
+            by_sentence.setdefault((r.line, r.sentence), []).append(r)
+    for (_line, _s), rs in by_sentence.items():
+        label = rs[0].label or rs[0].metric
+        out.append(finding(
+            "XC-701", ctx.severity("XC-701"),
+            f"'{label}' labels a figure paired with a per-share amount; read as {rs[0].metric}",
+            rs, expected=rs[0].metric, observed=label,
+            arithmetic="a per-share figure belongs to a bottom-line metric (net income/loss, "
+                       "EPS), never to sales"))
+    return out
+
+
+def unknown_change_label(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
+    out = []
+    for r in facts:
+        if not r.metric.endswith("_change") or not r.label:
+            continue
+        known = any(m.cue is not None and m.cue.search(r.label) for m in ctx.rs.metrics.values())
+        if known:
+            continue
+        out.append(finding(
+            "XC-702", ctx.severity("XC-702"),
+            f"'{r.direction} in the {r.label}': the label names no known metric; read as "
+            f"{r.metric} from the figures it refers to", [r], expected=r.metric,
+            observed=r.label, arithmetic="label only"))
+    return out
+
+
+def scope_label(ctx: CheckContext, facts: list[Rec], known: set[str]) -> list[dict]:
+    out = []
+    pat = ctx.pattern("XC-703", "scope_word")
+    if not any(r.scope.startswith("excl_") for r in facts):
+        return out
+    seen = set()
+    for r in facts:
+        if (r.line, r.sentence) in seen or r.kind != "money":
+            continue
+        m = pat.search(r.sentence)
+        if not m or m.group("word").lower() in known:
+            continue
+        seen.add((r.line, r.sentence))
+        cited = [x for x in facts if x.sentence == r.sentence and x.line == r.line
+                 and x.kind == "money"][:1]
+        out.append(finding(
+            "XC-703", ctx.severity("XC-703"),
+            f"'{m.group()}' names no entity of the document; the figures read as "
+            f"{cited[0].scope or 'the group'}", cited, expected=cited[0].scope or "a known entity",
+            observed=m.group(), arithmetic="label only"))
+    return out
