@@ -21,6 +21,7 @@ demo: $(STAMP)
 ## the whole test suite (lint included)
 test: $(STAMP)
 	$(PY) -m ruff check extractor schemas rules tests bench
+	-sh scripts/ensure-chromium.sh
 	$(PY) -m pytest
 
 lint: $(STAMP)

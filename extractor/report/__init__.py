@@ -1,0 +1,95 @@
+"""Validation reports: per document (Markdown, HTML, JSON) and a corpus summary.
+
+::
+
+    from extractor.report import write_reports, write_corpus_summary
+    paths = write_reports(document, facts, findings, "out/reports")   # list[Path]
+    path = write_corpus_summary([(doc_id, facts), ...], findings, "out/reports")
+
+A document's reports are ``<out_dir>/<doc_id>.md``, ``.html`` and ``.json``; the corpus summary
+is ``<out_dir>/index.md``, ``.html`` and ``.json`` (``corpus-index.*`` when a document is
+itself called ``index``). Output is deterministic: no timestamps, no absolute paths, sorted.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..documents import Document
+from .corpus import CorpusSummary
+from .htmlpage import render_html
+from .jsondoc import render_json
+from .markdown import render_markdown
+from .model import Report, build_report, report_name
+
+FORMATS: tuple[str, ...] = ("md", "html", "json")
+
+__all__ = ["FORMATS", "Report", "build_report", "render_html", "render_json",
+           "render_markdown", "report_name", "write_corpus_summary", "write_reports"]
+
+
+def _formats(formats: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(formats, str):
+        formats = (formats,)
+    out = tuple(dict.fromkeys(f.lower().lstrip(".") for f in formats))
+    bad = [f for f in out if f not in FORMATS]
+    if bad or not out:
+        raise ValueError(f"unknown report format(s) {bad or list(formats)}: choose from "
+                         f"{', '.join(FORMATS)}")
+    return out
+
+
+def _write(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8, LF) under a temporary name, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_reports(document: Document, facts: pd.DataFrame | None,
+                  findings: pd.DataFrame | None, out_dir: str | os.PathLike,
+                  formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write the reports of ``document`` into ``out_dir``; return their paths (in the order of
+    ``formats``).
+
+    ``facts`` is a facts table (it may hold other documents' rows, which are used to quote the
+    evidence of cross-document findings); ``findings`` a findings table (it may hold the whole
+    corpus's findings: those of this document and those citing its facts are reported).
+    """
+    fmts = _formats(formats)
+    report = build_report(document, facts, findings)
+    stem = report_name(document.doc_id)
+    render = {"md": render_markdown, "html": render_html, "json": render_json}
+    return [_write(Path(out_dir) / f"{stem}.{ext}", render[ext](report)) for ext in fmts]
+
+
+def summary_name(doc_ids: Sequence[str]) -> str:
+    names = {report_name(d) for d in doc_ids}
+    return "corpus-index" if "index" in names else "index"
+
+
+def write_corpus_summary(docs: Sequence[tuple[str, pd.DataFrame]],
+                         findings_all: pd.DataFrame | None, out_dir: str | os.PathLike,
+                         formats: Sequence[str] = FORMATS) -> Path:
+    """Write the corpus summary (per-document counts, cross-document findings, input errors)
+    in each of ``formats``; return the path of the first format's file."""
+    fmts = _formats(formats)
+    summary = CorpusSummary(docs, findings_all, fmts)
+    ids = [d["doc_id"] for d in summary.documents]
+    stem = summary_name(ids)
+    render = {"md": summary.markdown, "html": summary.html, "json": summary.json}
+    paths = [_write(Path(out_dir) / f"{stem}.{ext}", render[ext]()) for ext in fmts]
+    return paths[0]

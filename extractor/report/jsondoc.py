@@ -1,0 +1,47 @@
+"""The JSON report of one document: stable, sorted, float-free, for machines.
+
+Values stay the decimal strings of the facts table (``"201000000"``, ``"1.905"``); offsets and
+line numbers are integers; keys are sorted and the layout is fixed, so the same input gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .model import Report, count_kinds
+
+FORMAT = "figures-report/1"
+
+
+def dumps(data: Any) -> str:
+    """The one JSON layout of every report file: sorted keys, two-space indent, UTF-8 text."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "document": report.metadata,
+        "summary": {
+            "facts": {"total": len(report.facts), "by_kind": count_kinds(report.facts)},
+            "findings": {"total": len(report.findings),
+                         "by_severity": report.findings_by_severity(),
+                         "checks": len(report.group("check")),
+                         "schema_failures": len(report.group("schema")),
+                         "input_errors": len(report.group("input")),
+                         "cross_document": sum(1 for f in report.findings
+                                               if f.cross_document)},
+        },
+        "findings": [f.as_dict() for f in report.group("check")],
+        "schema_failures": [f.as_dict() for f in report.group("schema")],
+        "input_errors": [f.as_dict() for f in report.group("input")],
+        "facts": [{**f, "cited_by": [v.row["finding_id"]
+                                     for v in report.cited_by.get(str(f["fact_id"]), [])]}
+                  for f in report.facts],
+    }
+
+
+def render_json(report: Report) -> str:
+    return dumps(report_data(report))
