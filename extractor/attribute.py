@@ -25,10 +25,16 @@ from .ruleset import Metric, RuleSet
 FAMILY = {"money": "amount", "per_share": "amount", "percent": "percent", "runway": "runway"}
 DEAL_METRICS = {"milestone_eligibility", "milestone_payment", "upfront_payment", "equity_stake",
                 "partner_proceeds", "royalty_rate"}
-# the gap allowed between a figure and a cue that follows it ("$28 million of proceeds ...")
+# the gap allowed between a figure and a cue that follows it: its own "of"-phrase ("$760 million
+# of development, regulatory and sales milestones") or a few bare modifiers ("$21 million set
+# guaranteed loans"), never a new clause ("$0.94 a year ago on adjusted net income")
 _RIGHT_GAP = regex.compile(
-    r"\A[ \t\u00a0]*(?:\[[^\]\n]{1,30}\][ \t\u00a0]*)?(?:(?:of|in|from|for|worth\ of)[ \t\u00a0]+)?"
-    r"(?:[a-z][a-z&'’-]*,?[ \t\u00a0]+){0,5}\Z", regex.VERSION0)
+    r"\A[ \t\u00a0]*(?:\[[^\]\n]{1,30}\][ \t\u00a0]*)?"
+    r"(?:(?:of|in|for|worth\ of)[ \t\u00a0]+(?:[a-z][a-z&'’-]*,?[ \t\u00a0]+){0,5}"
+    r"|(?:(?!(?:and|or|but|a|an|the|year|years|ago|on|at|to|by|with|from|last|this|that|which"
+    r"|compared|versus|up|down|was|were|is|are)\b)[a-z][a-z&'’-]*[ \t\u00a0]+){0,3})\Z",
+    regex.VERSION0)
+
 
 
 @dataclass
@@ -74,6 +80,8 @@ class Fact:
     partner: int | None = None  # index (in sentence) of a coordinated / paired figure
     compared_idx: int | None = None
     relabel: bool = False
+    weak_period: str = ""
+    rate: bool = False  # "... a year": a run rate, no period
     change_label_known: bool = True
     explain: list[str] = field(default_factory=list)
 
@@ -111,6 +119,7 @@ class _Ctx:
                 for name in self.names(m.group("names")):
                     self.parties.add(name)
         self.parties -= set(self.subsidiaries) | {self.company}
+        self.proper = rs.compile("{proper}", "entities.yaml", None, "fragments.proper")
 
     def stop(self, name: str) -> bool:
         first = name.split()[0].rstrip(".,'’")
@@ -123,7 +132,7 @@ class _Ctx:
             p = p.strip()
             if not p or self.stop(p):
                 continue
-            s = slug(p.split("’")[0].split("'")[0])
+            s = slug(p.split("’")[0].split("'")[0].split()[0])
             if s and s != self.company and s not in out:
                 out.append(s)
         return out
@@ -211,6 +220,16 @@ def _ends_with(entries, text: str) -> regex.Match | None:
         for m in entry.regex.finditer(text):
             if not text[m.end():].strip(" \t\u00a0[(").strip():
                 best = m
+    return best
+
+
+def _any_at(entries, text: str, start: int, end: int) -> int | None:
+    """Where the first match of any entry in text[start:end] begins (None if none)."""
+    best = None
+    for entry in entries:
+        m = entry.regex.search(text, start, end)
+        if m is not None and (best is None or m.start() < best):
+            best = m.start()
     return best
 
 
@@ -315,7 +334,8 @@ def _bare_amounts(ctx: _Ctx, ms: list[Mention], S: int, E: int) -> list[Mention]
             left = text[prev.end:m.start]
             hi = ms[i + 1].start if i + 1 < len(ms) else E
             linked = _any(rs.entries("comparisons"), left) is not None or \
-                _any(rs.entries("coordinations"), left) is not None
+                _any(rs.entries("coordinations"), left) is not None or \
+                _any(rs.entries("bare_amount_leads"), left) is not None
             follows = _any(rs.entries("bare_amount_followers"), text[m.end:hi]) is not None
             if not (linked and follows):
                 continue
@@ -333,8 +353,14 @@ def _mtype(rs: RuleSet, metric: str) -> str:
 
 
 def _compared_target(facts: list[Fact], i: int, f: Fact) -> int | None:
+    """The figure a compared one is compared with: the nearest one of the same kind before it
+    that is not itself a stated change ("an increase of $4.6 million from $27.1 million"); an
+    amount with no scale ("compared with $0.94") may be compared with a per-share figure."""
     for j in range(i - 1, -1, -1):
-        if facts[j].kind == f.kind:
+        g = facts[j]
+        if g.metric.endswith("_change") or FAMILY[g.kind] != FAMILY[f.kind]:
+            continue
+        if g.kind == f.kind or (f.kind == "money" and not f.scaled and g.kind == "per_share"):
             return j
     return None
 
@@ -367,12 +393,30 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
         else:
             mm = entry.regex.search(left)
             lr = entry.get("_label_right")
-            if mm is not None and lr is not None:
-                mr = lr.search(right)
-                if mr is None:
-                    mm = None
-                else:
+            if mm is not None:
+                mr = lr.search(right) if lr is not None else None
+                if mr is not None:
                     label_span = (m.end + mr.start("label"), m.end + mr.end("label"))
+                elif i > 0 and facts[i - 1].kind == f.kind and \
+                        not facts[i - 1].metric.endswith("_change"):
+                    # "R&D expenses were $31.2 million, an increase of $4.6 million": the
+                    # change of the sentence's figure before it
+                    subject = facts[i - 1]
+                    older = None
+                    if subject.compared_idx is not None:
+                        # "X compared to Y, so an increase of Z": Z changes X against Y
+                        older = subject
+                        subject = (prior + facts)[subject.compared_idx]
+                    direction = _direction(rs, mm.group("dir"))
+                    if direction is not None and subject.metric != "other":
+                        f.direction, f.label = direction[0], subject.metric.replace("_", " ")
+                        f.metric, f.link = f"{subject.metric}_change", "change"
+                        f.period = subject.period
+                        if older is not None:
+                            f.comparison_period = older.period
+                        f.note(f"{entry.id} stated change of {subject.text!r}: {f.metric}, "
+                               f"{f.direction}")
+                        return
         if mm is None or label_span is None:
             continue
         direction = _direction(rs, mm.group("dir"))
@@ -406,17 +450,22 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
             if mdef is not None and mdef.sign < 0:
                 f.direction = "decrease" if value == "increase" else "increase"
         return
-    # 2. a cue right after the figure
+    own = [c for c in cues if lo <= c.start and c.end <= m.start and id(c) not in claimed
+           and _allowed_left(c, left[: c.start - lo] if False else text[lo:m.start])]
+    # 2. a cue bound to the figure from the left ("revenue of around £128 million")
+    if own and _any(rs.entries("binders"), text[own[-1].end:m.start]) is not None:
+        _set_metric(f, own[-1], sent_text, "bound")
+        return
+    # 3. a cue right after the figure
     for cue in cues:
         if cue.start >= m.end and cue.start < hi and id(cue) not in claimed:
             gap = text[m.end:cue.start]
-            if _RIGHT_GAP.match(gap):
+            if _RIGHT_GAP.match(gap) and _allowed_left(cue, left):
                 _set_metric(f, cue, sent_text, "right")
                 claimed.add(id(cue))
                 return
             break
-    # 3. the nearest cue of the figure's own left segment
-    own = [c for c in cues if lo <= c.start and c.end <= m.start and id(c) not in claimed]
+    # 4. the nearest cue of the figure's own left segment
     if own:
         _set_metric(f, own[-1], sent_text, "left")
         return
@@ -441,6 +490,12 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
         return
     f.metric = "other"
     f.link = "none"
+
+
+def _allowed_left(cue: _Cue, left: str) -> bool:
+    """False when every metric of the cue is ruled out by the words before the figure
+    ("used $5 million of cash" is not a cash balance)."""
+    return any(m.excludes_left is None or not m.excludes_left.search(left) for m in cue.metrics)
 
 
 def _previous_cues(ctx: _Ctx, f: Fact) -> tuple[_Cue, str] | None:
@@ -492,8 +547,10 @@ def _period(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
     mtype = _mtype(rs, f.metric)
     if f.kind == "runway" or mtype in ("contractual", "none"):
         return
+    cut = _any_at(rs.entries("clause_ends"), ctx.doc.text, m.end, hi)
+    rhi = cut if cut is not None else hi
     if mtype == "balance":
-        own = [d for d in dates if m.end <= d.start < hi]
+        own = [d for d in dates if m.end <= d.start < rhi]
         if own:
             f.as_of = own[0].date
             taken.add(own[0].start)
@@ -510,11 +567,21 @@ def _period(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
         base = f.compared_idx - len(prior)
         if 0 <= base < len(facts):
             ref = facts[base].period
-    right_p = [p for p in pers if m.end <= p.start < hi and p.start not in taken]
+    right_p = [p for p in pers if m.end <= p.start < rhi and p.start not in taken]
     left_p = [p for p in pers if lo <= p.start and p.end <= m.start and p.start not in taken]
     chosen = right_p[0] if right_p else (left_p[-1] if left_p else None)
     if chosen is not None:
         taken.add(chosen.start)
+        if chosen.span == "RATE":
+            f.rate = True
+            f.note(f"{chosen.rule_id} a rate {chosen.text!r}: no period")
+            return
+        if chosen.span.startswith("M:"):
+            # a month dates an event ("the offering we completed in February"): used only
+            # when no bridge or stated period applies
+            f.weak_period = P.resolve(chosen, meta, ref)
+            f.note(f"{chosen.rule_id} event month {chosen.text!r} -> {f.weak_period}")
+            return
         f.period = P.resolve(chosen, meta, ref)
         f.note(f"{chosen.rule_id} period {chosen.text!r} -> {f.period}")
 
@@ -530,6 +597,14 @@ def _scope(ctx: _Ctx, f: Fact, i: int, left: str, right: str, lo: int, hi: int, 
             f.note(f"counterparty {f.entity}")
         return
     f.entity = ctx.company
+    if base == "segment_revenue":
+        # "Metrology contributed £27.4 million, Process Analytics £21.9 million": the name
+        # nearest before the figure is the segment
+        names = list(ctx.proper.finditer(text, lo, f.start))
+        if names:
+            f.entity, f.scope = slug(names[-1].group()), ""
+            f.note(f"segment {f.entity}")
+            return
     # "at X" right after the figure
     for entry in rs.entries("scopes"):
         if entry.get("scope") != "at":
@@ -635,13 +710,15 @@ def _resolve_document(ctx: _Ctx, facts: list[Fact]) -> None:
             if f.partner is None:
                 continue
             p = local[f.partner]
-            if f.link == "compare" and f.kind == p.kind:
+            if f.compared_idx is not None or f.link == "compare":
                 continue
+            # a coordinated pair ("$81 million, or $1.91 per share") shares one period
             for a, b in ((f, p), (p, f)):
                 if not a.period and b.period:
                     a.period = b.period
-                if a.uncertain is False and b.uncertain and a.link == "coord":
-                    a.uncertain = True
+                    a.note(f"period {b.period} shared with {b.text!r}")
+            if f.link == "coord" and p.uncertain and not f.uncertain:
+                f.uncertain = True
             if not f.scope and p.scope and f.entity == p.entity:
                 f.scope = p.scope
     # a bare year ("in 2020") next to a compared figure takes the compared figure's span
@@ -652,22 +729,57 @@ def _resolve_document(ctx: _Ctx, facts: list[Fact]) -> None:
         pers = P.find_periods(rs, ctx.doc.text, f.end, _window_end(facts, f))
         if pers and pers[0].span in ("YEAR", "PRIOR") and ref.period:
             f.period = P.resolve(pers[0], meta, ref.period)
-    for idxs in by_sent.values():
-        local = [facts[k] for k in idxs]
-        for f in local:
-            if f.partner is not None:
-                p = local[f.partner]
-                if f.kind != p.kind and p.compared_idx is not None and f.period != p.period \
-                        and f.period and p.period and f.compared_idx is not None:
-                    p.period = f.period
-                if f.kind != p.kind and f.period and (not p.period or p.compared_idx is not None):
-                    p.period = f.period
     _relabel_signs(ctx, facts)
     _changes(ctx, facts)
     _scopes_carry(ctx, facts)
     _balances_and_bridges(ctx, facts)
+    _compared_periods(ctx, facts, by_sent)
     _runways(ctx, facts)
     _reporting_scale(ctx, facts)
+
+
+def _compared_periods(ctx: _Ctx, facts: list[Fact], by_sent: dict[int, list[int]]) -> None:
+    """A compared figure reads its period against the figure it is compared with: "a year ago"
+    or "in 2023" is that figure's span in that year; with no period stated at all it is the
+    same span a year earlier. Its per-share partner follows it. Stated changes with no
+    antecedents take the period of the figure they change."""
+    rs, meta = ctx.rs, ctx.meta
+    for f in facts:
+        if f.compared_idx is None or _mtype(rs, f.metric) not in ("flow", "ratio"):
+            continue
+        ref = facts[f.compared_idx]
+        if not ref.period:
+            continue
+        pers = P.find_periods(rs, ctx.doc.text, f.end, _window_end(facts, f))
+        if f.partner is not None and not pers:
+            pass
+        explicit = [p for p in pers if p.span not in ("YEAR", "PRIOR")]
+        if pers and pers[0].span in ("YEAR", "PRIOR"):
+            f.period = P.resolve(pers[0], meta, ref.period)
+        elif not explicit and (not f.period or f.period == ref.period or f.period ==
+                               meta.fiscal_period):
+            sp = P.split(ref.period)
+            if sp:
+                f.period = P.fmt(sp[0], sp[1] - 1, meta)
+                f.note(f"compared with {ref.text!r} ({ref.period}) and no period stated: "
+                       f"{f.period}")
+    for idxs in by_sent.values():
+        local = [facts[k] for k in idxs]
+        for f in local:
+            if f.partner is None or f.link != "coord":
+                continue
+            p = local[f.partner]
+            if p.compared_idx is not None and f.kind != p.kind:
+                f.period = p.period
+            elif f.compared_idx is not None and f.kind != p.kind:
+                p.period = f.period
+    for k, f in enumerate(facts):
+        if f.metric.endswith("_change") and not f.comparison_period:
+            subj = next((g for g in reversed(facts[:k]) if g.sent == f.sent
+                         and not g.metric.endswith("_change") and g.metric ==
+                         f.metric.removesuffix("_change")), None)
+            if subj is not None and subj.period:
+                f.period = subj.period
 
 
 def _window_end(facts: list[Fact], f: Fact) -> int:
@@ -680,7 +792,8 @@ def _relabel_signs(ctx: _Ctx, facts: list[Fact]) -> None:
     for f in facts:
         if not f.relabel or f.metric != "net_result":
             continue
-        near = [g for g in facts if abs(g.paragraph - f.paragraph) <= 1 and not g.relabel]
+        near = sorted((g for g in facts if not g.relabel and g.turn == f.turn),
+                      key=lambda g: abs(g.start - f.start))[:8]
         losses = sum(1 for g in near if g.metric in ("net_loss", "adjusted_net_loss",
                                                       "operating_loss"))
         gains = sum(1 for g in near if g.metric in ("net_income", "adjusted_net_income",
@@ -713,7 +826,7 @@ def _changes(ctx: _Ctx, facts: list[Fact]) -> None:
         mdef = rs.metrics.get(base)
         result = mdef.result if mdef else None
         # antecedents: the two latest figures of the same result family before it, same turn
-        cands = [g for g in facts[:k] if g.turn == f.turn and g.sent >= f.sent - 2
+        cands = [g for g in facts[:k] if g.paragraph == f.paragraph and g.sent >= f.sent - 2
                  and not g.metric.endswith("_change") and g.kind == f.kind]
         if base:
             fam = [g for g in cands if g.metric == base or (result and _result(rs, g.metric)
@@ -722,6 +835,15 @@ def _changes(ctx: _Ctx, facts: list[Fact]) -> None:
             last_sent = max((g.sent for g in cands), default=None)
             fam = [g for g in cands if g.sent == last_sent]
         pair = fam[-2:] if len(fam) >= 2 else []
+        if not pair and base:
+            # "R&D expenses were $31.2 million, an increase of $4.6 million from $27.1 million
+            # in the second quarter of 2023": the figures of the same metric around it
+            near = [g for g in facts if g.sent == f.sent and g.metric == base
+                    and g.kind == f.kind and g is not f]
+            periods = {g.period for g in near if g.period}
+            if len(near) >= 2 and len(periods) == 2:
+                pair = sorted(near, key=lambda g: P.split(g.period)[1] if P.split(g.period)
+                              else 0, reverse=True)[:2] if False else near[:2]
         if pair:
             cur, old = pair[0], pair[1]
             if P.split(old.period) and P.split(cur.period) and \
@@ -744,9 +866,10 @@ def _changes(ctx: _Ctx, facts: list[Fact]) -> None:
                 else:
                     f.metric = f"{cur.metric}_change"
                 f.note(f"unknown label {f.label!r}: read as {f.metric}")
-        else:
+        elif not base or not any(g.metric == base and g.sent == f.sent for g in cands):
             # drivers in the same sentence as a resolved change share its periods
-            lead = next((g for g in facts[:k] if g.sent == f.sent and g.comparison_period), None)
+            lead = next((g for g in reversed(facts[:k]) if g.comparison_period and g.paragraph ==
+                         f.paragraph and f.sent - 1 <= g.sent <= f.sent), None)
             if lead is not None:
                 f.period, f.comparison_period = lead.period, lead.comparison_period
                 if not f.scope:
@@ -792,7 +915,7 @@ def _balances_and_bridges(ctx: _Ctx, facts: list[Fact]) -> None:
             f.as_of = prev.as_of if prev else meta.period_end
             if f.as_of:
                 f.note(f"as of {f.as_of} ({'sentence' if prev else 'the call period end'})")
-        if mtype == "flow" and not f.period:
+        if mtype == "flow" and not f.period and not f.rate:
             # a cash bridge: two balance dates earlier in the paragraph define the period
             bal = sorted({g.as_of for g in facts[:k] if g.paragraph == f.paragraph
                           and g.as_of is not None and _mtype(rs, g.metric) == "balance"})
@@ -804,7 +927,7 @@ def _balances_and_bridges(ctx: _Ctx, facts: list[Fact]) -> None:
             carry = next((g.period for g in reversed(facts[:k]) if g.paragraph == f.paragraph
                           and g.period and _mtype(rs, g.metric) == "flow"
                           and g.compared_idx is None), "")
-            f.period = carry or (meta.fiscal_period if meta.fiscal_year else "")
+            f.period = f.weak_period or carry or (meta.fiscal_period if meta.fiscal_year else "")
             if f.period:
                 f.note(f"period {f.period} ({'paragraph' if carry else 'the call period'})")
 

@@ -57,6 +57,7 @@ class Metadata:
     call_date: dt.date | None = None
     reporting_scale: int = 1
     encoding: str = "utf-8"
+    half: bool = False  # a half-year (interim) results call
 
     @property
     def fiscal_period(self) -> str:
@@ -65,6 +66,8 @@ class Metadata:
         year = f"FY{self.fiscal_year}" if self.fiscal_calendar else str(self.fiscal_year)
         if self.quarter is None:
             return f"FY-{self.fiscal_year}" if not self.fiscal_calendar else year
+        if self.half:
+            return f"H1-{year}"
         return f"Q{self.quarter}-{year}"
 
 
@@ -495,8 +498,10 @@ def _metadata(rs: RuleSet, text: str, lines, turns: list[Turn]) -> Metadata:
         if not m:
             continue
         gd = m.groupdict()
-        meta.fiscal_year = int(gd["year"])
-        if gd.get("q"):
+        meta.fiscal_year = int(gd.get("year") or gd.get("year2"))
+        if gd.get("half") or gd.get("half2"):
+            meta.quarter, meta.half = 2, True
+        elif gd.get("q"):
             meta.quarter = int(gd["q"])
         elif gd.get("qw"):
             meta.quarter = _ORDINALS[gd["qw"].lower()]
@@ -525,6 +530,8 @@ def _metadata(rs: RuleSet, text: str, lines, turns: list[Turn]) -> Metadata:
             meta.call_date = parse_date(m.group("date"))
             if meta.call_date:
                 break
+    if meta.fiscal_year is None and meta.call_date is not None:
+        meta.fiscal_year = meta.call_date.year  # an undated event: the call's calendar year
     for entry in groups.get("reporting_scale", []):
         if entry.regex.search(text):
             meta.reporting_scale = int(entry.get("scale", 1))

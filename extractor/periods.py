@@ -28,6 +28,7 @@ class PeriodMention:
     year: int | None
     rule_id: str
     text: str
+    prior: bool = False  # "... of last year": one year before the stated or call year
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,10 @@ def find_periods(rs: RuleSet, text: str, start: int, end: int) -> list[PeriodMen
                 if q == "0":
                     continue
                 span = f"Q{q}"
-            out.append(PeriodMention(m.start(), m.end(), span, year, entry.id, m.group()))
+            if span == "MONTH":
+                span = "M:" + (gd.get("month") or "")[:3].lower()
+            out.append(PeriodMention(m.start(), m.end(), span, year, entry.id, m.group(),
+                                     bool(gd.get("prior"))))
     # keep the longest where two overlap
     out.sort(key=lambda p: (p.start, -(p.end - p.start)))
     kept: list[PeriodMention] = []
@@ -93,9 +97,24 @@ def find_dates(rs: RuleSet, text: str, start: int, end: int, meta: Metadata) -> 
             elif rel == "quarter_end":
                 date = meta.period_end
             elif rel == "year_end":
-                y = _year(gd.get("year")) or _year(gd.get("year2")) or meta.fiscal_year
+                y = _year(gd.get("year3")) or _year(gd.get("year")) or _year(gd.get("year2")) \
+                    or meta.fiscal_year
                 if y:
                     date = _month_end(y, meta.fye_month)
+            elif rel == "prior_year_end":
+                y = meta.fiscal_year
+                if y:
+                    date = _month_end(y - 1, meta.fye_month) if meta.fye_month == 12 else \
+                        _month_end(y - 1, meta.fye_month)
+            elif rel == "named_quarter_end":
+                q = _ORD.get((gd.get("qw") or "").lower())
+                y = meta.fiscal_year
+                if q and y:
+                    from .documents import _quarter_end
+
+                    date = _quarter_end(y, q, meta.fye_month)
+            elif rel == "month_day":
+                date = _month_day(gd, meta)
             if date:
                 out.append(DateMention(m.start(), m.end(), date, entry.id, m.group()))
     out.sort(key=lambda d: (d.start, -(d.end - d.start)))
@@ -105,6 +124,30 @@ def find_dates(rs: RuleSet, text: str, start: int, end: int, meta: Metadata) -> 
             continue
         kept.append(d)
     return kept
+
+
+def _month_day(gd: dict, meta: Metadata) -> dt.date | None:
+    """'31 December' / 'the end of June': the latest such date not after the period end."""
+    ref = meta.period_end or meta.call_date
+    if ref is None:
+        return None
+    name = gd.get("month_end") or gd.get("month") or gd.get("month2") or ""
+    probe = parse_date(f"1 {name} 2000")
+    if probe is None:
+        return None
+    month = probe.month
+    for year in (ref.year, ref.year - 1):
+        if gd.get("month_end"):
+            d = _month_end(year, month)
+        else:
+            day = int(gd.get("day") or gd.get("day2") or 0)
+            try:
+                d = dt.date(year, month, day)
+            except ValueError:
+                return None
+        if d <= ref:
+            return d
+    return None
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -133,8 +176,14 @@ def resolve(pm: PeriodMention, meta: Metadata, ref: str | None = None) -> str:
     """The period a mention names; ``ref`` is the period of the figure it is compared with."""
     fy = meta.fiscal_year
     if pm.span == "CURRENT_Q":
+        if meta.half and fy:
+            return fmt("H1", fy, meta)
         if meta.quarter and fy:
             return fmt(f"Q{meta.quarter}", fy, meta)
+        return fmt("FY", fy, meta) if fy else ""
+    if pm.span == "RATE":
+        return ""
+    if pm.span == "FY_CURRENT":
         return fmt("FY", fy, meta) if fy else ""
     if pm.span == "PRIOR":
         base = split(ref) if ref else None
@@ -151,10 +200,24 @@ def resolve(pm: PeriodMention, meta: Metadata, ref: str | None = None) -> str:
         if y and fy and y == fy and meta.quarter and meta.quarter < 4:
             return fmt("YTD", y, meta)
         return fmt("FY", y, meta) if y else ""
+    if pm.span.startswith("M:"):
+        ref_date = meta.call_date or meta.period_end
+        probe = parse_date(f"1 {pm.span[2:]} 2000")
+        if ref_date is None or probe is None:
+            return ""
+        year = ref_date.year if probe.month <= ref_date.month else ref_date.year - 1
+        q = ((probe.month - meta.fye_month - 1) % 12) // 3 + 1
+        return fmt(f"Q{q}", year if meta.fye_month == 12 else year + (probe.month > meta.fye_month),
+                   meta)
     y = pm.year or fy
     if not y:
         return ""
+    if pm.prior and not pm.year:
+        y -= 1
     if pm.span == "YTD":
+        # "year to date" in a quarterly call is its cumulative span (Q3 call: 9M)
+        if y == fy and meta.quarter:
+            return fmt({1: "Q1", 2: "H1", 3: "9M", 4: "FY"}[meta.quarter], y, meta)
         return fmt("YTD", y, meta)
     return fmt(pm.span, y, meta)
 

@@ -42,8 +42,10 @@ SECTIONS: dict[str, tuple[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
                          "cues": (LIST, True), "result": (STR, False), "sign": (NUM, False),
                          "per_share": (BOOL, False), "per_share_only": (BOOL, False),
                          "requires": (STR, False), "excludes": (STR, False),
-                         "excludes_right": (STR, False), "priority": (NUM, False),
+                         "excludes_right": (STR, False), "excludes_left": (STR, False),
+                         "priority": (NUM, False),
                          "bridge": (NUM, False), "cumulative": (BOOL, False),
+                         "per_share_of": (LIST, False),
                          "effect": (NUM, False), "examples": (EXAMPLES, False)}),
     "relabels": ("list", {**_PATTERNED, "metric": (STR, True)}),
     "periods": ("list", {**_PATTERNED, "span": (STR, True)}),
@@ -57,6 +59,9 @@ SECTIONS: dict[str, tuple[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     "coordinations": ("list", _PATTERNED),
     "uncertainty": ("list", _PATTERNED),
     "corrections": ("list", _PATTERNED),
+    "binders": ("list", _PATTERNED),
+    "clause_ends": ("list", _PATTERNED),
+    "bare_amount_leads": ("list", _PATTERNED),
     "bare_amount_followers": ("list", _PATTERNED),
     "guidance": ("list", _PATTERNED),
     "modifiers": ("list", _PATTERNED),
@@ -123,11 +128,13 @@ class Metric:
     requires: regex.Pattern | None
     excludes: regex.Pattern | None
     excludes_right: regex.Pattern | None
+    excludes_left: regex.Pattern | None
     file: str
     examples: list
     bridge: int = 0  # +1 an inflow, -1 an outflow of a cash bridge, 0 not a bridge flow
     cumulative: bool = False  # a year-to-date amount that cannot shrink within a fiscal year
     effect: int = 0  # +1 / -1: how a rise of this metric moves the net result
+    per_share_of: tuple[str, ...] = ()  # the amounts a per-share metric divides (eps: net income)
 
 
 @dataclass
@@ -439,9 +446,11 @@ def _metric(rs: RuleSet, file: str, item: dict[str, Any]) -> Metric:
         per_share=bool(item.get("per_share", False)),
         per_share_only=bool(item.get("per_share_only", False)),
         priority=int(item.get("priority", 0)), cue=cue, requires=opt("requires"),
-        excludes=opt("excludes"), excludes_right=opt("excludes_right"), file=file,
+        excludes=opt("excludes"), excludes_right=opt("excludes_right"),
+        excludes_left=opt("excludes_left"), file=file,
         examples=_example_list(item.get("examples")), bridge=int(item.get("bridge", 0)),
-        cumulative=bool(item.get("cumulative", False)), effect=int(item.get("effect", 0)))
+        cumulative=bool(item.get("cumulative", False)), effect=int(item.get("effect", 0)),
+        per_share_of=tuple(item.get("per_share_of") or ()))
 
 
 def _example_list(ex: Any) -> list:

@@ -48,9 +48,12 @@ def run_document_checks(result, table: pd.DataFrame | None = None) -> pd.DataFra
     rows += labels.per_share(ctx, facts)
     rows += labels.unknown_change_label(ctx, facts)
     rows += labels.scope_label(ctx, facts, known)
+    rows += labels.income_or_loss(ctx, facts)
     rows += percentages.growth(ctx, facts, text)
-    rows += percentages.ratio(ctx, facts, text)
-    rows += percentages.difference(ctx, facts, text)
+    differences = percentages.difference(ctx, facts, text)
+    explained = {i for r in differences for i in r["fact_ids"].split(";")}
+    rows += [r for r in percentages.ratio(ctx, facts, text) if r["fact_ids"] not in explained]
+    rows += differences
     return _frame(rows)
 
 

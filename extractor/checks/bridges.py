@@ -74,7 +74,9 @@ def cash_bridge(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
 
 
 def parts_total(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
-    out = []
+    """Parts listed with their total ("of which") and segment figures against the company's
+    revenue of the same period."""
+    out = segments(ctx, facts)
     cue = ctx.pattern("XC-202", "parts_cue")
     by_sentence: dict[tuple[int, str], list[Rec]] = {}
     for r in facts:
@@ -198,4 +200,36 @@ def subsidiary_cash(ctx: CheckContext, facts: list[Rec], meta: Metadata | None) 
                            f"({num(cons[d0].value, dv)} - {num(excl[d0].value, dv)}) = "
                            f"{num(p1 - p0, dv)} != -{num(u0.value, dv)} (gap {num(gap, dv)}, "
                            f"{unit})"))
+    return out
+
+
+def segments(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
+    out = []
+    segs: dict[tuple[str, str], list[Rec]] = {}
+    for r in facts:
+        if r.metric == "segment_revenue" and r.period and r.low is not None and not r.compared_to:
+            segs.setdefault((r.period, r.unit), []).append(r)
+    for (period, unit), parts in sorted(segs.items()):
+        names = {p.entity for p in parts}
+        if len(parts) < 2 or len(names) < len(parts):
+            continue
+        totals = [r for r in facts if r.metric == "revenue" and r.period == period
+                  and r.unit == unit and r.low is not None and not r.compared_to
+                  and r.qualifier in ("none", "") and r.entity not in names]
+        if not totals:
+            continue
+        total = totals[0]
+        iv = _sum([(1, p.iv) for p in parts], unit)
+        if iv.overlaps(total.iv):
+            continue
+        d, u = scale_of([total.value], unit)
+        point = sum(p.value for p in parts)
+        out.append(finding(
+            "XC-202", ctx.severity("XC-202"),
+            f"the segments of {period} add up to {num(point, d)}, total revenue is "
+            f"{num(total.value, d)}", [*parts, total], expected=f"{num(total.value, d)} {u}",
+            observed=f"{num(point, d)} {u}",
+            arithmetic=" + ".join(num(p.value, d) for p in parts) + f" = {num(point, d)} != "
+                       f"{num(total.value, d)} (gap {num(point - total.value, d)}; with rounding "
+                       f"{span(iv, d)} vs {span(total.iv, d)}, {u})"))
     return out

@@ -23,7 +23,7 @@ def antecedents(ctx: CheckContext, change: Rec, facts: list[Rec]) -> tuple[Rec, 
     mdef = ctx.metric(base)
     family = mdef.result if mdef else None
     def fits(r: Rec) -> bool:
-        if r.metric.endswith("_change") or r.kind != change.kind or r.start >= change.start:
+        if r.metric.endswith("_change") or r.kind != change.kind or r.line != change.line:
             return False
         if r.entity != change.entity or r.scope != change.scope:
             return False

@@ -68,3 +68,39 @@ def scope_label(ctx: CheckContext, facts: list[Rec], known: set[str]) -> list[di
             f"{cited[0].scope or 'the group'}", cited, expected=cited[0].scope or "a known entity",
             observed=m.group(), arithmetic="label only"))
     return out
+
+
+def income_or_loss(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
+    """A figure labelled income where its parts say loss (gross profit - opex < 0)."""
+    from decimal import Decimal
+
+    from .base import num, scale_of
+
+    out = []
+    for result, plus, minus in ctx.param("XC-704", "relations", []) or []:
+        for r in facts:
+            if r.metric != result or r.low is None or not r.period:
+                continue
+            p = [x for x in facts if x.metric == plus and x.period == r.period
+                 and x.scope == r.scope and x.low is not None and x.start < r.start]
+            m = [x for x in facts if x.metric == minus and x.period == r.period
+                 and x.scope == r.scope and x.low is not None and x.start < r.start]
+            if not p or not m:
+                continue
+            diff = p[-1].iv - m[-1].iv
+            sign = ctx.metric(result).sign
+            stated = r.iv.scale(Decimal(sign))
+            if diff.overlaps(stated) or not diff.overlaps(stated.scale(Decimal(-1))):
+                continue
+            d, unit = scale_of([r.value], r.unit)
+            word = "income" if sign > 0 else "loss"
+            other = "loss" if sign > 0 else "income"
+            out.append(finding(
+                "XC-704", ctx.severity("XC-704"),
+                f"{r.text!r} is labelled {result.replace('_', ' ')} but {plus.replace('_', ' ')} "
+                f"- {minus.replace('_', ' ')} = {num(p[-1].value - m[-1].value, d)}: an {other}, "
+                f"not an {word}", [p[-1], m[-1], r], expected=other, observed=word,
+                arithmetic=f"{num(p[-1].value, d)} - {num(m[-1].value, d)} = "
+                           f"{num(p[-1].value - m[-1].value, d)} vs stated {word} of "
+                           f"{num(r.value, d)} ({unit})"))
+    return out

@@ -18,12 +18,13 @@ def growth(ctx: CheckContext, facts: list[Rec], text: str) -> list[dict]:
         if p.kind != "percent" or p.low is None or p.value is None:
             continue
         same = [r for r in facts if r.sentence == p.sentence and r.line == p.line
-                and r.kind == "money" and r.start > p.start and r.low is not None]
-        cur = next((r for r in same if r.compared_to in ids), None)
-        if cur is None:
+                and r.kind == "money" and r.low is not None]
+        # the compared pair around the rate: "£61.7 million, up 19% from £52.9 million"
+        old = next((r for r in same if r.compared_to in ids and r.start > p.start), None)
+        if old is None:
             continue
-        old = ids[cur.compared_to]
-        if old.low is None or old.low <= 0 or old.unit != cur.unit:
+        cur = ids[old.compared_to]
+        if cur.low is None or old.low <= 0 or old.unit != cur.unit or cur.start > p.start + 400:
             continue
         left = text[max(0, p.start - 40):p.start].lower()
         sign = Decimal(1)
@@ -98,8 +99,13 @@ def difference(ctx: CheckContext, facts: list[Rec], text: str) -> list[dict]:
         if ca and cb:
             exact = (Decimal(ca[0]) / ca[1] - Decimal(cb[0]) / cb[1]) * HUNDRED
             if not d.iv.contains(exact):
+                wrong = [r for r, c in ((a, ca), (b, cb))
+                         if not r.iv.contains(Decimal(c[0]) / Decimal(c[1]) * HUNDRED)]
+                # a rounding artefact is info; a rate that does not match its own counts is not
+                sev = ctx.severity("XC-803") if wrong else \
+                    str(ctx.param("XC-803", "rounding_only_severity", "info"))
                 out.append(finding(
-                    "XC-803", str(ctx.param("XC-803", "rounding_only_severity", "info")),
+                    "XC-803", sev,
                     f"{d.text} holds on the rounded rates but the exact counts give "
                     f"{num(exact, 1, 2)} points", [a, b, d],
                     expected=f"{num(exact, 1, 2)}", observed=d.text,

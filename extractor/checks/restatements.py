@@ -15,9 +15,16 @@ INF = Decimal(10) ** 30
 
 
 def comparable(ctx: CheckContext, r: Rec) -> bool:
+    """A figure that states one value of one thing: not a range end, not a rate with no
+    period, not a stated change."""
     m = ctx.metric(r.metric)
-    return (r.kind in ("money", "per_share") and r.low is not None and m is not None
-            and m.type in ("flow", "balance", "contractual") and not r.metric.endswith("_change"))
+    if m is None or r.kind not in ("money", "per_share") or r.low is None:
+        return False
+    if r.metric.endswith("_change") or r.qualifier == "between":
+        return False
+    if m.type == "flow" and not r.period or m.type == "balance" and not r.as_of:
+        return False
+    return m.type in ("flow", "balance", "contractual")
 
 
 def key(ctx: CheckContext, r: Rec) -> tuple:

@@ -45,6 +45,7 @@ def conflicts(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
 def plausibility(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
     out = []
     factor = Decimal(str(ctx.param("XC-602", "max_burn_ratio", 2)))
+    floor = Decimal(str(ctx.param("XC-602", "min_burn_ratio", "0.5")))
     for r in facts:
         if r.kind != "runway" or not r.horizon_start or not r.as_of:
             continue
@@ -72,7 +73,7 @@ def plausibility(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
         needed_hi = c.high / m_lo  # burn needed to end at the horizon's start
         needed_lo = c.low / m_hi if m_hi else Decimal(0)
         ratio_lo, ratio_hi = needed_lo / rate.high, needed_hi / rate.low
-        if ratio_lo <= factor and ratio_hi >= 1 / factor:
+        if ratio_lo <= factor and ratio_hi >= floor:
             continue
         d, unit = scale_of([c.value], c.unit)
         runway_months = c.value / (u.value / months)
@@ -87,8 +88,9 @@ def plausibility(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
                        f"{unit}/month; {num(c.value, d)} / {num(u.value / months, d)} = "
                        f"{num(runway_months, 1, 1)} months; the horizon needs "
                        f"{num(needed_lo, d)}..{num(needed_hi, d)} a month "
-                       f"({num(ratio_lo, 1, 1)}x..{num(ratio_hi, 1, 1)}x the stated burn, "
-                       f"tolerance {num(factor, 1, 1)}x)"))
+                       f"({num(ratio_lo, 2, 2) if False else num(ratio_lo, 1, 2)}x.."
+                       f"{num(ratio_hi, 1, 2)}x the stated burn; plausible between "
+                       f"{num(floor, 1, 2)}x and {num(factor, 1, 2)}x)"))
     return out
 
 

@@ -11,14 +11,17 @@ from .base import CheckContext, Rec, finding, num, span
 M = Decimal(10) ** 6
 
 
-def pairs(facts: list[Rec]) -> list[tuple[Rec, Rec, Interval]]:
+def pairs(ctx: CheckContext, facts: list[Rec]) -> list[tuple[Rec, Rec, Interval]]:
+    """(amount, per-share figure, implied share count) for each adjacent pair of a sentence."""
     out = []
     for i, ps in enumerate(facts):
         if ps.kind != "per_share" or ps.low is None or ps.low <= 0 or i == 0:
             continue
         money = facts[i - 1]
+        mdef = ctx.metric(ps.metric)
+        divides = {ps.metric, *(mdef.per_share_of if mdef else ())}
         if money.kind != "money" or money.sentence != ps.sentence or money.line != ps.line \
-                or money.metric != ps.metric or money.period != ps.period \
+                or money.metric not in divides or money.period != ps.period \
                 or money.scope != ps.scope or money.low is None or money.low <= 0:
             continue
         if money.unit != ps.unit.split("/")[0]:
@@ -30,7 +33,7 @@ def pairs(facts: list[Rec]) -> list[tuple[Rec, Rec, Interval]]:
 def check(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
     out = []
     groups: dict[tuple[str, str, str], list[tuple[Rec, Rec, Interval]]] = {}
-    for money, ps, shares in pairs(facts):
+    for money, ps, shares in pairs(ctx, facts):
         groups.setdefault((money.entity, money.scope, money.period), []).append(
             (money, ps, shares))
     for (_e, _s, period), items in sorted(groups.items()):
