@@ -387,7 +387,9 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
             if mm is not None:
                 label_span = (m.end + mm.start("label"), m.end + mm.end("label"))
         elif where == "left":
-            mm = entry.regex.search(left)
+            # the direction word nearest the figure ("... was driven by a decrease in revenue of")
+            found = list(entry.regex.finditer(left, overlapped=True))
+            mm = max(found, key=lambda x: x.start()) if found else None
             if mm is not None:
                 label_span = (lo + mm.start("label"), lo + mm.end("label"))
         else:

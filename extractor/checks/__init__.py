@@ -32,7 +32,8 @@ def run_document_checks(result, table: pd.DataFrame | None = None) -> pd.DataFra
     facts = records(table)
     doc = result.document
     text = doc.text
-    known = {doc.metadata.company_slug} | {f.entity for f in facts}
+    known = {doc.metadata.company_slug} | {f.entity for f in facts} | \
+        {f.scope.removeprefix("excl_") for f in facts if f.scope.startswith("excl_")}
     rows: list[dict] = []
     rows += changes.check(ctx, facts)
     rows += bridges.cash_bridge(ctx, facts)
