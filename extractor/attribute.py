@@ -696,6 +696,18 @@ def _party(ctx: _Ctx, f: Fact, lo: int, hi: int, S: int, E: int) -> list[str]:
             found = _party_hits(ctx, s.start, s.end, names)
             if found:
                 return [min(found, key=lambda h: h[0])[1][0]]
+    # last resort: a name in the sentence that is no one we know ("Ostrander remains fully
+    # committed ... we remain eligible for up to $3 million")
+    people = {w.lower() for name in doc.participants for w in name.split()} | \
+        {w.lower() for t in doc.turns for w in t.speaker.split(" (")[0].split()}
+    for mm in ctx.proper.finditer(doc.text, S, f.start):
+        name = mm.group()
+        first = name.split()[0]
+        if ctx.stop(name) or not first.isalpha() or first.lower() in people:
+            continue
+        s = slug(first)
+        if s and s != ctx.company and s not in ctx.subsidiaries:
+            return [s]
     return []
 
 
