@@ -1,42 +1,59 @@
-"""Batch extraction: many files, in parallel worker processes, streamed to CSV.
+"""Batch extraction: many files, in parallel worker processes, streamed to CSV or Parquet.
 
-Results come back in input order (whatever the worker count or completion order), so the
-output is byte-identical for the same inputs. Output files are written under a temporary name
-and renamed at the end: an interrupted run never leaves a file that looks complete. A file that
-cannot be read becomes a finding row (``INPUT-...``) and a line on stderr; the rest go on.
+The engine is a pure function per document (:func:`process_one`); :func:`_work` runs it over a
+chunk of consecutive inputs, validates the chunk's facts with pandera once, and renders the
+chunk's rows. Chunks go to a bounded window of worker processes (or a Dask cluster, see
+:mod:`extractor.distributed`) and are written back in input order as they complete, so memory
+stays flat whatever the corpus size and the output is byte-identical whatever the worker count
+or completion order.
+
+Outputs are written under a temporary name and renamed at the end: an interrupted run never
+leaves a file that looks complete, and ``resume=True`` continues it from its last checkpoint
+(:mod:`extractor.resume`). A manifest (one row per input: processed, skipped or failed) is
+written next to the output. A file that cannot be read becomes a finding row (``INPUT-...``) and
+a line on stderr; the rest go on.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import multiprocessing
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from . import resume as ckpt
 from .errors import DocumentTimeout, FiguresError, InputFileError
 from .facts import COLUMNS as FACT_COLUMNS
-from .facts import facts_frame
-from .pipeline import process_file
-from .ruleset import load_rules
+from .facts import fact_row, facts_frame
+from .parquet import read_table
+from .ruleset import default_rules_dir, load_rules
 from .schemas.findings import COLUMNS as FINDING_COLUMNS
 from .settings import DEFAULT, Settings
+from .sinks import CsvSink, ParquetSink, open_sink, render_csv
+from .sources import expand_inputs, is_url, read_url
 from .validate import number_findings, validate_facts
 
-CHUNK = 8  # documents per worker task: validation runs once per chunk, not per document
+CHUNK = 16  # documents per task: validation runs once per chunk, not per document
+CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a running batch
+MANIFEST_COLUMNS = ["path", "doc_id", "company", "status", "reason", "facts", "findings"]
+
+__all__ = ["CHUNK", "MANIFEST_COLUMNS", "BatchSummary", "ChunkResult", "DocOutcome",
+           "DocRecord", "expand_inputs", "process_one", "read_facts", "run_batch",
+           "to_csv_text"]
 
 
 @dataclass
 class DocOutcome:
+    """What happened to one document, with its fact and finding rows (plain values)."""
+
     path: str
     doc_id: str
-    status: str  # processed | failed
+    status: str  # processed | skipped | failed
     reason: str = ""
     code: str = ""
     facts: list[dict] = field(default_factory=list)
@@ -44,210 +61,497 @@ class DocOutcome:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class DocRecord:
+    """One row of the manifest (plus the one-line message of a failure)."""
+
+    path: str
+    doc_id: str
+    status: str
+    reason: str
+    facts: int
+    findings: int
+    message: str = ""
+    company: str = ""
+
+    def row(self) -> dict[str, object]:
+        return {"path": self.path, "doc_id": self.doc_id, "company": self.company,
+                "status": self.status, "reason": self.reason, "facts": self.facts,
+                "findings": self.findings}
+
+
+@dataclass
+class ChunkResult:
+    """The rendered output of a chunk of consecutive inputs: CSV text or an Arrow table."""
+
+    first: int
+    docs: list[DocRecord]
+    facts: Any = None
+    findings: Any = None
+    extra_findings: int = 0  # findings of the chunk's table as a whole (no manifest row)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A chunk of inputs for a worker: (path, doc_id, skip reason) and how to render rows."""
+
+    first: int
+    items: tuple[tuple[str, str, str], ...]
+    settings: Settings
+    facts_format: str | None = "csv"
+    findings_format: str | None = "csv"
+    rules_dir: str | None = None
+    sources: tuple[str, ...] = ()  # where to open each input, when not its path (Dask)
+
+
 @dataclass
 class BatchSummary:
     documents: int = 0
     processed: int = 0
     failed: int = 0
+    skipped: int = 0
     facts: int = 0
     findings: int = 0
+    resumed: int = 0
     seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        skipped = f"{self.skipped} skipped, " if self.skipped else ""
+        resumed = f" ({self.resumed} from the interrupted run)" if self.resumed else ""
         return (f"figures: {self.documents} documents, {self.processed} processed, "
-                f"{self.failed} failed, {self.facts} facts, {self.findings} findings "
-                f"in {self.seconds:.1f} s" + (f" -> {', '.join(self.outputs)}"
-                                               if self.outputs else ""))
+                f"{self.failed} failed, {skipped}{self.facts} facts, {self.findings} findings "
+                f"in {self.seconds:.1f} s{resumed}"
+                + (f" -> {', '.join(self.outputs)}" if self.outputs else ""))
+
+    def counts(self) -> dict[str, int]:
+        return {"processed": self.processed, "failed": self.failed, "skipped": self.skipped,
+                "facts": self.facts, "findings": self.findings}
 
 
-def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[tuple[str, str]]:
-    """Files and folders (recursively *.txt) -> sorted unique (path, doc_id) pairs.
-
-    A path that does not exist is kept, so that it becomes an error row."""
-    out: dict[str, str] = {}
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            for f in sorted(p.rglob("*.txt")):
-                if f.is_file():
-                    out.setdefault(str(f), f.stem)
-        else:
-            out.setdefault(str(p), p.stem)
-    return sorted(out.items(), key=lambda kv: (kv[1], kv[0]))
+# ---------------------------------------------------------------------------------------------
+# the pure part: one document, one chunk
 
 
-def _input_finding(path: str, doc_id: str, err: FiguresError, code: str) -> dict:
+def _input_finding(path: str, doc_id: str, message: str, code: str) -> dict:
     return {"doc_id": doc_id, "finding_id": "", "check_id": f"INPUT-{code.upper()}",
-            "severity": "error", "message": str(err), "fact_ids": "", "expected": "",
+            "severity": "error", "message": message, "fact_ids": "", "expected": "",
             "observed": path, "arithmetic": ""}
 
 
-def process_one(path: str, doc_id: str, settings: Settings) -> DocOutcome:
-    """One document, never raising for bad input: the outcome says what happened."""
-    t0 = time.monotonic()
-    try:
-        result = process_file(path, settings=settings, doc_id=doc_id)
-    except InputFileError as err:
-        return DocOutcome(path, doc_id, "failed", err.problem, err.code,
-                          findings=[_input_finding(path, doc_id, err, err.code)],
-                          seconds=time.monotonic() - t0)
-    except DocumentTimeout as err:
-        return DocOutcome(path, doc_id, "failed", str(err).split(": ", 1)[-1], "timeout",
-                          findings=[_input_finding(path, doc_id, err, "timeout")],
-                          seconds=time.monotonic() - t0)
-    from .checks import run_document_checks
-
-    table = result.table
-    findings = run_document_checks(result, table)
-    return DocOutcome(path, doc_id, "processed", facts=table.to_dict("records"),
-                      findings=findings.to_dict("records") if len(findings) else [],
+def _failed(path: str, doc_id: str, problem: str, code: str, t0: float) -> DocOutcome:
+    message = f"{path}: {problem}"
+    return DocOutcome(path, doc_id, "failed", problem, code,
+                      findings=[_input_finding(path, doc_id, message, code)],
                       seconds=time.monotonic() - t0)
 
 
-def _work(task: tuple[list[tuple[str, str]], Settings]) -> list[DocOutcome]:
-    items, settings = task
-    outcomes = [process_one(p, d, settings) for p, d in items]
+def _read(path: str, doc_id: str, settings: Settings, rules):
+    from .documents import decode
+    from .pipeline import process_file, process_text
+
+    if not is_url(path):
+        return process_file(path, rules=rules, settings=settings, doc_id=doc_id)
+    text, encoding = decode(read_url(path, settings), path, settings)
+    result = process_text(text, doc_id, rules, settings)
+    result.document.metadata.encoding = encoding
+    return result
+
+
+def process_one(path: str, doc_id: str, settings: Settings = DEFAULT, rules=None,
+                with_result: bool = False, source: str | None = None
+                ) -> DocOutcome | tuple[DocOutcome, Any]:
+    """One document, never raising for bad input: the outcome says what happened.
+
+    ``source`` is where to open it when that is not ``path`` (``path`` is what the output
+    shows). Facts rows are plain values (decimal strings, ISO dates, booleans, ints) sorted by
+    span; findings are not added here (within-document checks and schema findings come per
+    chunk, in :func:`_work`)."""
+    t0 = time.monotonic()
+    result = None
+    try:
+        result = _read(source or path, doc_id, settings, rules)
+    except InputFileError as err:
+        out = _failed(path, doc_id, err.problem, err.code, t0)
+    except DocumentTimeout as err:
+        out = _failed(path, doc_id, str(err).split(": ", 1)[-1], "timeout", t0)
+    except FiguresError as err:
+        out = _failed(path, doc_id, str(err), "unreadable", t0)
+    except Exception as err:  # an engine bug on one document must not sink the batch
+        out = _failed(path, doc_id, f"internal error ({type(err).__name__}: "
+                      f"{' '.join(str(err).split())})", "internal", t0)
+    else:
+        rows = [fact_row(f) for f in result.facts]
+        rows.sort(key=lambda r: (r["start"], r["end"]))
+        out = DocOutcome(path, doc_id, "processed", facts=rows,
+                         seconds=time.monotonic() - t0)
+    return (out, result) if with_result else out
+
+
+def _work(task: Task) -> ChunkResult:
+    """A chunk of inputs: process each, validate the chunk's facts once, render the rows."""
+    from .checks import run_document_checks
+
+    rules = load_rules(task.rules_dir) if task.rules_dir else load_rules()
+    outcomes: list[DocOutcome] = []
+    results: list[Any] = []
+    for i, (path, doc_id, skip) in enumerate(task.items):
+        if skip:
+            outcomes.append(DocOutcome(path, doc_id, "skipped", skip))
+            results.append(None)
+            continue
+        o, r = process_one(path, doc_id, task.settings, rules, with_result=True,
+                           source=task.sources[i] if task.sources else None)
+        outcomes.append(o)
+        results.append(r)
     rows = [r for o in outcomes for r in o.facts]
-    if rows:
-        schema = validate_facts(facts_frame(rows))
-        if len(schema):
-            by_doc: dict[str, list[dict]] = {}
-            for r in schema.to_dict("records"):
-                by_doc.setdefault(r["doc_id"], []).append(r)
-            for o in outcomes:
-                o.findings.extend(by_doc.get(o.doc_id, []))
-    return outcomes
+    frame = facts_frame(rows)  # one table and one validation for the whole chunk
+    by_doc: dict[str, list[dict]] = {}
+    schema = validate_facts(frame) if rows else None
+    for r in schema.to_dict("records") if schema is not None and len(schema) else []:
+        by_doc.setdefault(r["doc_id"], []).append(r)
+    known = {o.doc_id for o in outcomes}
+    extra = [r for d, rs in by_doc.items() if d not in known for r in rs]
+    bounds = frame.groupby("doc_id", sort=False).indices if rows else {}
+    for o, res in zip(outcomes, results, strict=True):
+        if o.status != "processed":
+            continue
+        table = (frame.iloc[bounds[o.doc_id]].reset_index(drop=True) if o.doc_id in bounds
+                 else frame.iloc[0:0])
+        checks = run_document_checks(res, table)
+        if len(checks):
+            o.findings.extend(checks.to_dict("records"))
+        o.findings.extend(by_doc.get(o.doc_id, []))
+    docs, fact_rows, finding_rows = [], [], []
+    for o, res in zip(outcomes, results, strict=True):
+        findings = _numbered(o.findings)
+        fact_rows.extend(o.facts)
+        finding_rows.extend(findings)
+        message = findings[0]["message"] if o.status == "failed" and findings else ""
+        company = res.document.metadata.company_slug if res is not None else ""
+        docs.append(DocRecord(o.path, o.doc_id, o.status, o.reason, len(o.facts),
+                              len(findings), message, company))
+    extra = _numbered(extra)
+    finding_rows.extend(extra)
+    return ChunkResult(task.first, docs, _render(fact_rows, "facts", task.facts_format),
+                       _render(finding_rows, "findings", task.findings_format), len(extra))
+
+
+def _numbered(findings: list[dict]) -> list[dict]:
+    if not findings:
+        return []
+    return number_findings(pd.DataFrame(findings, columns=FINDING_COLUMNS)).to_dict("records")
+
+
+def _render(rows: list[dict], table: str, fmt: str | None) -> Any:
+    if fmt is None:
+        return None
+    if fmt == "parquet":
+        from .parquet import FACTS_SCHEMA, FINDINGS_SCHEMA, rows_to_table
+
+        return rows_to_table(rows, FACTS_SCHEMA if table == "facts" else FINDINGS_SCHEMA)
+    return render_csv(rows, FACT_COLUMNS if table == "facts" else FINDING_COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------------
+# running chunks: in this process, in a window of worker processes
 
 
 def _init_worker(rules_dir: str | None) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     load_rules(rules_dir)
 
 
-def iter_outcomes(items: list[tuple[str, str]], settings: Settings = DEFAULT,
-                  workers: int | None = None) -> Iterator[DocOutcome]:
-    """Outcomes in input order; parallel when workers > 1."""
-    n = workers if workers is not None else settings.effective_workers()
-    tasks = [(items[i:i + CHUNK], settings) for i in range(0, len(items), CHUNK)]
-    if n <= 1 or len(tasks) <= 1:
-        load_rules()
+def _tasks(items: list[tuple[str, str, str]], first: int, chunk: int, settings: Settings,
+           formats: tuple[str | None, str | None], rules_dir: str | None) -> Iterator[Task]:
+    for i in range(first, len(items), chunk):
+        yield Task(i, tuple(items[i:i + chunk]), settings, formats[0], formats[1], rules_dir)
+
+
+def iter_local(tasks: Iterable[Task], workers: int, window: int | None = None
+               ) -> Iterator[ChunkResult]:
+    """Chunk results in input order, from ``workers`` processes with at most ``window`` chunks
+    in flight (submitted but not yet written): memory does not grow with the corpus."""
+    if workers <= 1:
         for t in tasks:
-            yield from _work(t)
+            yield _work(t)
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(processes=n, initializer=_init_worker,
-                  initargs=(os.environ.get("FIGURES_RULES_DIR"),)) as pool:
-        for outcomes in pool.imap(_work, tasks, chunksize=1):
-            yield from outcomes
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    window = window or 2 * workers
+    it = iter(tasks)
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker,
+                               initargs=(os.environ.get("FIGURES_RULES_DIR"),))
+    pending: deque = deque()
+    finished = False
+    try:
+        try:
+            for t in it:
+                pending.append((t, pool.submit(_work, t)))
+                if len(pending) >= window:
+                    break
+            while pending:
+                task, fut = pending[0]
+                res = fut.result()
+                pending.popleft()
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(_work, nxt)))
+                yield res
+        except BrokenProcessPool:
+            task = pending[0][0] if pending else None
+            where = f" while processing {task.items[0][0]} .. {task.items[-1][0]}" if task else ""
+            raise FiguresError(f"a worker process died (killed, or out of memory?){where}; "
+                               "the partial output is kept: run again with --resume to "
+                               "continue") from None
+        finished = True
+    finally:
+        if not finished:  # interrupted, failed or abandoned: stop the workers now
+            for _, fut in pending:
+                fut.cancel()
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-class AtomicCSV:
-    """Rows appended to ``path + '.partial'``; renamed to ``path`` only on close()."""
-
-    def __init__(self, path: str, columns: list[str]) -> None:
-        self.path = path
-        self.tmp = f"{path}.partial"
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        self.columns = columns
-        self.writer = csv.DictWriter(self.fh, fieldnames=columns, lineterminator="\n",
-                                     extrasaction="ignore")
-        self.writer.writeheader()
-
-    def write(self, rows: list[dict]) -> None:
-        for r in rows:
-            self.writer.writerow({k: _cell(r.get(k, "")) for k in self.columns})
-
-    def close(self) -> None:
-        self.fh.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        self.fh.close()
-        if os.path.exists(self.tmp):
-            os.remove(self.tmp)
+# ---------------------------------------------------------------------------------------------
+# the batch
 
 
-def _cell(v: object) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+def _mark_duplicates(items: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Two files with one doc_id would mix their facts: the second is skipped, with the reason."""
+    first: dict[str, str] = {}
+    out = []
+    for path, doc_id in items:
+        if doc_id in first:
+            out.append((path, doc_id, f"duplicate doc_id (same as {first[doc_id]})"))
+        else:
+            first[doc_id] = path
+            out.append((path, doc_id, ""))
+    return out
+
+
+def _manifest_path(out: str | None, findings_out: str | None, manifest: str | None) -> str | None:
+    if manifest:
+        return manifest
+    anchor = out or findings_out
+    return f"{anchor}.manifest.csv" if anchor else None
 
 
 def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
               findings_out: str | None = None, settings: Settings = DEFAULT,
               workers: int | None = None, progress: bool | None = None,
-              on_error: Callable[[str], None] | None = None) -> BatchSummary:
-    """Extract every figure of every transcript under ``paths`` into ``out`` (CSV).
+              on_error: Callable[[str], None] | None = None, *,
+              manifest: str | None = None, resume: bool = False,
+              scheduler: str | None = None, chunk: int = CHUNK) -> BatchSummary:
+    """Extract every figure of every transcript under ``paths`` into ``out`` (CSV or Parquet,
+    by extension), the findings into ``findings_out`` and one manifest row per input into
+    ``manifest`` (CSV, default ``<out>.manifest.csv``).
 
-    Returns a summary; bad inputs are counted, reported through ``on_error`` and written as
-    findings rows, never raised."""
+    ``resume`` continues an interrupted run from its checkpoint; ``scheduler`` (a Dask scheduler
+    address) runs the chunks on a Dask cluster instead of local worker processes. Returns a
+    summary; bad inputs are counted, reported through ``on_error`` and written as findings
+    rows, never raised."""
     t0 = time.monotonic()
+    rules_env = os.environ.get("FIGURES_RULES_DIR")
     load_rules()  # a bad rule file stops here, once, before any worker starts
-    items = expand_inputs(paths)
+    items = _mark_duplicates(expand_inputs(paths))
+    manifest_out = _manifest_path(out, findings_out, manifest)
+    targets = {"facts": out, "findings": findings_out, "manifest": manifest_out}
+    formats = (_format(out), _format(findings_out))
     summary = BatchSummary(documents=len(items))
-    facts_w = AtomicCSV(out, FACT_COLUMNS) if out else None
-    find_w = AtomicCSV(findings_out, FINDING_COLUMNS) if findings_out else None
-    bar = _progress(len(items), progress)
+
+    anchor = out or findings_out or manifest_out
+    cp_path = ckpt.checkpoint_path(anchor) if anchor else None
+    digest = ckpt.fingerprint([(p, d) for p, d, _ in items], settings, targets,
+                              default_rules_dir()) if cp_path else ""
+    state = ckpt.load(cp_path, digest) if (resume and cp_path) else None
+    if cp_path and state is None:
+        ckpt.remove(cp_path)
+    done = state.done if state else 0
+    if state:
+        for k, v in state.counts.items():
+            setattr(summary, k, v)
+        summary.resumed = done
+
+    sinks: dict[str, CsvSink | ParquetSink] = {}
     try:
-        for o in iter_outcomes(items, settings, workers):
-            if o.status == "processed":
-                summary.processed += 1
-            else:
-                summary.failed += 1
-                msg = o.findings[0]["message"] if o.findings else f"{o.path}: {o.reason}"
-                summary.errors.append(msg)
-                if on_error:
-                    on_error(msg)
-            summary.facts += len(o.facts)
-            if facts_w:
-                facts_w.write(o.facts)
-            if o.findings:
-                fnd = number_findings(pd.DataFrame(o.findings, columns=FINDING_COLUMNS))
-                summary.findings += len(fnd)
-                if find_w:
-                    find_w.write(fnd.to_dict("records"))
-            if bar is not None:
-                bar.update(1)
+        for name, path in targets.items():
+            if path:
+                st = state.sinks.get(name) if state else None
+                sinks[name] = (CsvSink(path, MANIFEST_COLUMNS, st) if name == "manifest"
+                               else open_sink(path, name, st))
     except BaseException:
-        for w in (facts_w, find_w):
-            if w:
-                w.abort()
+        for s in sinks.values():
+            s.abort(keep=True)
+        raise
+
+    companies = _companies(sinks.get("manifest")) if state else {}
+    spool_dir = None
+    if "facts" not in sinks and "findings" in sinks:  # the corpus checks need the facts
+        import tempfile
+
+        spool_dir = tempfile.mkdtemp(prefix="figures-")
+        sinks["facts"] = CsvSink(os.path.join(spool_dir, "facts.csv"), FACT_COLUMNS)
+        formats = ("csv", formats[1])
+    tasks = _tasks(items, done, chunk, settings, formats, rules_env)
+    if scheduler:
+        from .distributed import iter_dask
+
+        results = iter_dask(tasks, scheduler)
+    else:
+        results = iter_local(tasks, workers if workers is not None
+                             else settings.effective_workers())
+
+    bar = _progress(len(items), progress, done)
+    last = time.monotonic()
+    try:
+        for res in results:
+            _account(summary, res, on_error)
+            companies.update((d.doc_id, d.company) for d in res.docs if d.company)
+            for name in ("facts", "findings"):
+                if name in sinks:
+                    sinks[name].write(getattr(res, name))
+            if "manifest" in sinks:
+                sinks["manifest"].write(render_csv([d.row() for d in res.docs],
+                                                   MANIFEST_COLUMNS))
+            done = res.first + len(res.docs)
+            if bar is not None:
+                bar.update(len(res.docs))
+            if cp_path and time.monotonic() - last >= CHECKPOINT_SECONDS:
+                _checkpoint(cp_path, digest, done, summary, sinks)
+                last = time.monotonic()
+        if cp_path:  # every document written: a resumed run only redoes the corpus checks
+            _checkpoint(cp_path, digest, done, summary, sinks)
+        if "findings" in sinks:
+            corpus = _corpus_findings(sinks["facts"], companies)
+            summary.findings += len(corpus)
+            sinks["findings"].write(_render(corpus, "findings", formats[1]))
+        for s in sinks.values():
+            s.close()
+    except BaseException:
+        for s in sinks.values():
+            s.abort(keep=True)
         raise
     finally:
         if bar is not None:
             bar.close()
-    for w in (facts_w, find_w):
-        if w:
-            w.close()
-            summary.outputs.append(w.path)
+        close = getattr(results, "close", None)
+        if close:
+            close()
+    if cp_path:
+        ckpt.remove(cp_path)
+    if spool_dir:
+        import shutil
+
+        shutil.rmtree(spool_dir, ignore_errors=True)
+        del sinks["facts"]
+    summary.outputs = [s.path for s in sinks.values()]
     summary.seconds = time.monotonic() - t0
     return summary
 
 
-def _progress(total: int, enabled: bool | None):
+def _format(path: str | None) -> str | None:
+    if path is None:
+        return None
+    from .parquet import output_format
+
+    return output_format(path)
+
+
+def _account(summary: BatchSummary, res: ChunkResult,
+             on_error: Callable[[str], None] | None) -> None:
+    for d in res.docs:
+        if d.status == "processed":
+            summary.processed += 1
+        elif d.status == "skipped":
+            summary.skipped += 1
+        else:
+            summary.failed += 1
+            msg = d.message or f"{d.path}: {d.reason}"
+            summary.errors.append(msg)
+            if on_error:
+                on_error(msg)
+        summary.facts += d.facts
+        summary.findings += d.findings
+    summary.findings += res.extra_findings
+
+
+def _companies(manifest: CsvSink | ParquetSink | None) -> dict[str, str]:
+    """doc_id -> company of the documents an interrupted run already wrote."""
+    if manifest is None:
+        return {}
+    import csv
+
+    manifest.fh.flush()
+    with open(manifest.tmp, encoding="utf-8", newline="") as fh:
+        return {r["doc_id"]: r["company"] for r in csv.DictReader(fh) if r["company"]}
+
+
+def _doc_tables(sink: CsvSink | ParquetSink) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(doc_id, facts) of every document written so far, one document at a time."""
+    from .facts import typed
+
+    if isinstance(sink, CsvSink):
+        sink.fh.flush()
+        frames = pd.read_csv(sink.tmp, dtype=str, keep_default_na=False, encoding="utf-8",
+                             chunksize=50_000)
+    else:
+        from .parquet import table_to_frame
+
+        sink.checkpoint()
+        frames = (table_to_frame(t, FACT_COLUMNS) for t in sink.parts_tables())
+    carry: pd.DataFrame | None = None
+    for raw in frames:
+        df = raw if carry is None else pd.concat([carry, raw], ignore_index=True)
+        if df.empty:
+            continue
+        last = df["doc_id"].iloc[-1]
+        done, carry = df[df["doc_id"] != last], df[df["doc_id"] == last]
+        for doc_id, part in done.groupby("doc_id", sort=False):
+            yield str(doc_id), typed(part)
+    if carry is not None and not carry.empty:
+        yield str(carry["doc_id"].iloc[0]), typed(carry)
+
+
+def _corpus_findings(facts: CsvSink | ParquetSink, companies: dict[str, str]) -> list[dict]:
+    """Findings of the cross-document checks, from the facts written (read back one document
+    at a time, so that this step needs no more memory than the checks keep)."""
+    from . import checks
+
+    run = getattr(checks, "run_corpus_checks", None)
+    if run is None:
+        return []
+    found = run((companies.get(d, ""), df) for d, df in _doc_tables(facts))
+    return found.to_dict("records") if len(found) else []
+
+
+def _checkpoint(path: str, digest: str, done: int, summary: BatchSummary,
+                sinks: dict[str, CsvSink | ParquetSink]) -> None:
+    states = {name: s.checkpoint() for name, s in sinks.items()}
+    ckpt.save(path, ckpt.Checkpoint(digest, done, summary.counts(), states))
+
+
+def _progress(total: int, enabled: bool | None, initial: int = 0):
     if enabled is False or (enabled is None and not sys.stderr.isatty()):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="doc", file=sys.stderr, leave=False)
+    return tqdm(total=total, initial=initial, unit="doc", file=sys.stderr, leave=False)
 
 
 def read_facts(path: str) -> pd.DataFrame:
-    """Read a facts CSV back with its contract dtypes."""
-    from .facts import typed
-
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    return typed(df)
+    """Read a facts file (CSV or Parquet) back with its contract dtypes."""
+    return read_table(path, "facts")
 
 
 def to_csv_text(df: pd.DataFrame, columns: list[str]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
-    for r in df.to_dict("records"):
-        w.writerow({k: _cell(r.get(k, "")) for k in columns})
-    return buf.getvalue()
+    return render_csv(df.to_dict("records"), columns, header=True)
+

@@ -57,18 +57,34 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--out", "out", required=True, help="facts CSV to write")
-@click.option("--findings", "findings", default=None, help="findings CSV to write")
+@click.option("--out", "out", required=True,
+              help="facts file to write: .csv or .parquet (chosen by extension)")
+@click.option("--findings", "findings", default=None,
+              help="findings file to write: .csv or .parquet")
+@click.option("--manifest", "manifest", default=None,
+              help="manifest CSV, one row per input (default: <out>.manifest.csv)")
+@click.option("--resume", is_flag=True, default=False,
+              help="continue an interrupted run with the same inputs and outputs")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786)")
 @common
-def extract(paths: tuple[str, ...], out: str, findings: str | None, workers: int,
-            max_bytes: int | None, doc_timeout: float | None, fallback_encoding: str | None,
+def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: str | None,
+            resume: bool, scheduler: str | None, workers: int, max_bytes: int | None,
+            doc_timeout: float | None, fallback_encoding: str | None,
             progress: bool | None) -> None:
-    """Extract every figure of the transcripts under PATHS (files or folders of *.txt)."""
+    """Extract every figure of the transcripts under PATHS (files or folders of *.txt, or
+    fsspec URLs such as s3://bucket/calls/)."""
     from .batch import run_batch
 
     settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding)
-    summary = run_batch(paths, out, findings, settings, progress=progress,
-                        on_error=lambda msg: click.echo(f"error: {msg}", err=True))
+    try:
+        summary = run_batch(paths, out, findings, settings, progress=progress,
+                            on_error=lambda msg: click.echo(f"error: {msg}", err=True),
+                            manifest=manifest, resume=resume, scheduler=scheduler)
+    except KeyboardInterrupt:
+        click.echo("figures: interrupted; the partial output is kept: run again with --resume "
+                   "to continue", err=True)
+        sys.exit(130)
     click.echo(summary.line(), err=True)
     sys.exit(EXIT_INPUT if summary.failed else EXIT_OK)
 

@@ -1,0 +1,98 @@
+"""Where transcripts come from: local files and folders, or fsspec URLs (``s3://``, ``gs://``,
+``memory://`` ...).
+
+Local paths need nothing beyond the standard library; a URL needs ``fsspec`` (the optional extra
+``dask``) and the filesystem package of its protocol (``s3fs`` for ``s3://``). Reading a URL
+raises the same one-line :class:`~extractor.errors.InputFileError` as reading a local file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from .errors import FiguresError, InputFileError
+from .settings import DEFAULT, Settings
+
+SUFFIX = ".txt"
+
+
+def is_url(path: str | os.PathLike) -> bool:
+    """True for ``protocol://...`` (``file://`` included), False for a plain local path."""
+    return "://" in os.fspath(path)
+
+
+def doc_id_of(path: str) -> str:
+    """The document id of a path or URL: its file name without ``.txt``."""
+    name = PurePosixPath(path.rstrip("/")).name if is_url(path) else Path(path).name
+    return name[: -len(SUFFIX)] if name.endswith(SUFFIX) else Path(name).stem
+
+
+def _fsspec():
+    try:
+        import fsspec
+    except ImportError:
+        raise FiguresError("reading URLs needs fsspec: pip install 'figures-extractor[dask]'"
+                           ) from None
+    return fsspec
+
+
+def _url_fs(url: str):
+    try:
+        fs, root = _fsspec().core.url_to_fs(url)
+    except (ImportError, ValueError) as exc:  # unknown protocol, or its package is missing
+        raise FiguresError(f"{url}: cannot open ({str(exc).splitlines()[0]})") from None
+    return fs, root
+
+
+def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[tuple[str, str]]:
+    """Files and folders (recursively ``*.txt``) -> (path, doc_id) pairs sorted by doc_id.
+
+    A path that does not exist is kept, so that it becomes an error row."""
+    out: dict[str, str] = {}
+    for raw in paths:
+        if is_url(raw):
+            for url in _expand_url(os.fspath(raw)):
+                out.setdefault(url, doc_id_of(url))
+            continue
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(p.rglob("*" + SUFFIX)):
+                if f.is_file():
+                    out.setdefault(str(f), f.stem)
+        else:
+            out.setdefault(str(p), p.stem)
+    return sorted(out.items(), key=lambda kv: (kv[1], kv[0]))
+
+
+def _expand_url(url: str) -> list[str]:
+    fs, root = _url_fs(url)
+    try:
+        if fs.isdir(root):
+            # fsspec lists paths without their protocol: put it back for the workers
+            return sorted(fs.unstrip_protocol(f) for f in fs.find(root) if f.endswith(SUFFIX))
+    except OSError as exc:
+        raise FiguresError(f"{url}: cannot list ({exc})") from None
+    return [url]
+
+
+def read_url(url: str, settings: Settings = DEFAULT) -> bytes:
+    """The bytes of a transcript at an fsspec URL, with the checks of a local read."""
+    fs, root = _url_fs(url)
+    try:
+        info = fs.info(root)
+        if info.get("type") == "directory":
+            raise InputFileError(url, "is a directory, not a transcript file", "unreadable")
+        size = info.get("size")
+        if size is not None and size > settings.max_doc_bytes:
+            raise InputFileError(url, f"file too large ({size} bytes > the limit of "
+                                 f"{settings.max_doc_bytes}; see --max-bytes)", "too_large")
+        with fs.open(root, "rb") as fh:
+            return fh.read(settings.max_doc_bytes + 1)
+    except FileNotFoundError:
+        raise InputFileError(url, "no such file", "missing") from None
+    except PermissionError:
+        raise InputFileError(url, "permission denied", "unreadable") from None
+    except OSError as exc:
+        raise InputFileError(url, f"cannot read ({exc})", "unreadable") from None

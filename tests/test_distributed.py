@@ -1,0 +1,67 @@
+"""The same batch on a real Dask cluster (2 worker processes) gives the local run's bytes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from extractor.batch import run_batch
+from extractor.errors import FiguresError
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=50) as c:
+        yield c
+
+
+def _corpus(tmp: Path) -> Path:
+    src = tmp / "in"
+    src.mkdir()
+    for k in range(2):
+        for f in sorted(EXAMPLES.glob("*.txt")):
+            shutil.copy(f, src / f"{f.stem}_{k}.txt")
+    (src / "ex05_zz_binary.txt").write_bytes(b"\x00\x01")
+    return src
+
+
+def test_dask_output_equals_the_local_run(tmp_path: Path, cluster) -> None:
+    src = _corpus(tmp_path)
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    a = run_batch([src], str(local / "facts.csv"), str(local / "findings.csv"), workers=2,
+                  progress=False)
+    b = run_batch([src], str(dask / "facts.csv"), str(dask / "findings.csv"), progress=False,
+                  scheduler=cluster.scheduler_address, chunk=3)
+    assert a.counts() == b.counts() and (b.documents, b.failed) == (17, 1)
+    assert b.errors == [f"{src / 'ex05_zz_binary.txt'}: binary file (contains NUL bytes), "
+                        "not a text transcript"]
+    for name in ("facts.csv", "findings.csv", "facts.csv.manifest.csv"):
+        assert (local / name).read_bytes() == (dask / name).read_bytes(), name
+
+
+def test_dask_parquet_and_file_urls(tmp_path: Path, cluster) -> None:
+    pytest.importorskip("fsspec")
+    local, dask = tmp_path / "local.parquet", tmp_path / "dask.parquet"
+    run_batch([EXAMPLES], str(local), workers=1, progress=False)
+    run_batch([EXAMPLES.as_uri() + "/"], str(dask), progress=False,
+              scheduler=cluster.scheduler_address, chunk=2)
+    assert local.read_bytes() == dask.read_bytes()
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}), \
+            pytest.raises(FiguresError) as info:
+        run_batch([EXAMPLES], str(tmp_path / "f.csv"), progress=False,
+                  scheduler="tcp://127.0.0.1:9")
+    msg = str(info.value)
+    assert msg.startswith("cannot reach the Dask scheduler at tcp://127.0.0.1:9 (") and \
+        "\n" not in msg
+    assert not (tmp_path / "f.csv").exists()
