@@ -290,7 +290,9 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
                 f.note(f"uncertain: {mm.group()!r}")
         # -- links to the figure before
         prev = facts[i - 1] if i else None
-        coord = prev is not None and _any(rs.entries("coordinations"), left) is not None
+        # the high end of a range is one statement with its low end
+        coord = prev is not None and (m.range_role == "high" or
+                                      _any(rs.entries("coordinations"), left) is not None)
         compare = prev is not None and _any(rs.entries("comparisons"), left) is not None
         if prev is not None and (coord or compare) and FAMILY[prev.kind] == FAMILY[f.kind]:
             f.partner = i - 1
@@ -399,7 +401,7 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
                 mr = lr.search(right) if lr is not None else None
                 if mr is not None:
                     label_span = (m.end + mr.start("label"), m.end + mr.end("label"))
-                elif i > 0 and facts[i - 1].kind == f.kind and \
+                elif i > 0 and (facts[i - 1].kind == f.kind or f.kind == "percent") and \
                         not facts[i - 1].metric.endswith("_change"):
                     # "R&D expenses were $31.2 million, an increase of $4.6 million": the
                     # change of the sentence's figure before it
@@ -453,7 +455,7 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
                 f.direction = "decrease" if value == "increase" else "increase"
         return
     own = [c for c in cues if lo <= c.start and c.end <= m.start and id(c) not in claimed
-           and _allowed_left(c, left[: c.start - lo] if False else text[lo:m.start])]
+           and _allowed_left(c, text[lo:m.start])]
     # 2. a cue bound to the figure from the left ("revenue of around £128 million")
     if own and _any(rs.entries("binders"), text[own[-1].end:m.start]) is not None:
         _set_metric(f, own[-1], sent_text, "bound")
@@ -770,6 +772,9 @@ def _compared_periods(ctx: _Ctx, facts: list[Fact], by_sent: dict[int, list[int]
         explicit = [p for p in pers if p.span not in ("YEAR", "PRIOR")]
         if pers and pers[0].span in ("YEAR", "PRIOR"):
             f.period = P.resolve(pers[0], meta, ref.period)
+        elif ref.guidance and not explicit:
+            # "up from our prior outlook of $2.00": the same period's earlier guidance
+            f.period = ref.period
         elif not explicit and (not f.period or f.period == ref.period or f.period ==
                                meta.fiscal_period):
             sp = P.split(ref.period)
@@ -856,8 +861,7 @@ def _changes(ctx: _Ctx, facts: list[Fact]) -> None:
                     and g.kind == f.kind and g is not f]
             periods = {g.period for g in near if g.period}
             if len(near) >= 2 and len(periods) == 2:
-                pair = sorted(near, key=lambda g: P.split(g.period)[1] if P.split(g.period)
-                              else 0, reverse=True)[:2] if False else near[:2]
+                pair = near[:2]
         if pair:
             cur, old = pair[0], pair[1]
             if P.split(old.period) and P.split(cur.period) and \
@@ -929,7 +933,8 @@ def _balances_and_bridges(ctx: _Ctx, facts: list[Fact]) -> None:
             f.as_of = prev.as_of if prev else meta.period_end
             if f.as_of:
                 f.note(f"as of {f.as_of} ({'sentence' if prev else 'the call period end'})")
-        if mtype == "flow" and not f.period and not f.rate:
+        if mtype in ("flow", "ratio") and not f.period and not f.rate and \
+                (mtype == "flow" or f.metric != "other"):
             # a cash bridge: two balance dates earlier in the paragraph define the period
             bal = sorted({g.as_of for g in facts[:k] if g.paragraph == f.paragraph
                           and g.as_of is not None and _mtype(rs, g.metric) == "balance"})
@@ -940,7 +945,7 @@ def _balances_and_bridges(ctx: _Ctx, facts: list[Fact]) -> None:
                     continue
             carry = next((g.period for g in reversed(facts[:k]) if g.paragraph == f.paragraph
                           and g.period and _mtype(rs, g.metric) == "flow"
-                          and g.compared_idx is None), "")
+                          and g.compared_idx is None and g.guidance == f.guidance), "")
             f.period = f.weak_period or carry or (meta.fiscal_period if meta.fiscal_year else "")
             if f.period:
                 f.note(f"period {f.period} ({'paragraph' if carry else 'the call period'})")

@@ -104,8 +104,7 @@ def find_dates(rs: RuleSet, text: str, start: int, end: int, meta: Metadata) -> 
             elif rel == "prior_year_end":
                 y = meta.fiscal_year
                 if y:
-                    date = _month_end(y - 1, meta.fye_month) if meta.fye_month == 12 else \
-                        _month_end(y - 1, meta.fye_month)
+                    date = _month_end(y - 1, meta.fye_month)
             elif rel == "named_quarter_end":
                 q = _ORD.get((gd.get("qw") or "").lower())
                 y = meta.fiscal_year

@@ -3,6 +3,8 @@ change add up to it (XC-203), the subsidiary's implied cash against its burn (XC
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from decimal import Decimal
 
 from ..documents import Metadata
@@ -168,9 +170,7 @@ def subsidiary_cash(ctx: CheckContext, facts: list[Rec], meta: Metadata | None) 
         cons = {r.as_of: r for r in cash if r.scope == "consolidated"}
         excl = {r.as_of: r for r in cash if r.scope == f"excl_{sub}"}
         dates = sorted(set(cons) & set(excl))
-        for d0, d1 in zip(dates, dates[1:], strict=False):
-            import datetime as dt
-
+        for d0, d1 in itertools.pairwise(dates):
             period = period_between(dt.date.fromisoformat(d0), dt.date.fromisoformat(d1), meta)
             used = [r for r in facts if r.metric == "net_cash_used" and r.entity == sub
                     and r.period == period and r.low is not None]

@@ -20,7 +20,7 @@ def cumulative(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
         if not sp or sp[0] not in ("Q1", "H1", "9M", "FY"):
             continue
         groups.setdefault((r.metric, r.entity, r.scope, sp[1], r.unit), []).append(r)
-    for (metric, entity, scope, year, _unit), rs in sorted(groups.items()):
+    for (metric, entity, scope, _year, _unit), rs in sorted(groups.items()):
         for a in rs:
             for b in rs:
                 ma, mb = SPAN_MONTHS[split(a.period)[0]], SPAN_MONTHS[split(b.period)[0]]

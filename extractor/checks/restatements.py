@@ -22,7 +22,7 @@ def comparable(ctx: CheckContext, r: Rec) -> bool:
         return False
     if r.metric.endswith("_change") or r.qualifier == "between":
         return False
-    if m.type == "flow" and not r.period or m.type == "balance" and not r.as_of:
+    if (m.type == "flow" and not r.period) or (m.type == "balance" and not r.as_of):
         return False
     return m.type in ("flow", "balance", "contractual")
 

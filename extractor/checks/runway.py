@@ -88,7 +88,7 @@ def plausibility(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
                        f"{unit}/month; {num(c.value, d)} / {num(u.value / months, d)} = "
                        f"{num(runway_months, 1, 1)} months; the horizon needs "
                        f"{num(needed_lo, d)}..{num(needed_hi, d)} a month "
-                       f"({num(ratio_lo, 2, 2) if False else num(ratio_lo, 1, 2)}x.."
+                       f"({num(ratio_lo, 1, 2)}x.."
                        f"{num(ratio_hi, 1, 2)}x the stated burn; plausible between "
                        f"{num(floor, 1, 2)}x and {num(factor, 1, 2)}x)"))
     return out
