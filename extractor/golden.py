@@ -1,7 +1,10 @@
-"""Golden files: each document's facts (and findings, report) as sorted, stable text.
+"""Golden files: each document's facts, findings and report as sorted, stable text.
 
-``golden/<doc_id>/facts.csv`` has every facts column except ``sentence`` (so that no
-third-party transcript text is copied into the project), rows sorted by position.
+``golden/<doc_id>/facts.csv`` has every facts column except ``sentence``, rows sorted by
+position; ``findings.csv`` the document's findings (within-document checks and schema);
+``golden/_corpus_<set>/findings.csv`` the cross-document findings of a set of documents;
+``report.json`` the JSON report, for the project's own examples only: a seed report quotes
+transcript sentences, and no third-party transcript text is copied into the project.
 """
 
 from __future__ import annotations
