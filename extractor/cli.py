@@ -89,6 +89,37 @@ def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: st
     sys.exit(EXIT_INPUT if summary.failed else EXIT_OK)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--report-dir", default=None, help="write a report per document here")
+@click.option("--format", "formats", default="md,html,json", show_default=True,
+              help="report formats, comma-separated: md, html, json")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error",
+              show_default=True, help="exit 1 when a finding at or above this severity exists")
+@click.option("--out", "facts_out", default=None, help="also write the facts table here")
+@click.option("--findings", "findings_out", default=None, help="also write the findings here")
+@common
+def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on: str,
+          facts_out: str | None, findings_out: str | None, workers: int,
+          max_bytes: int | None, doc_timeout: float | None, fallback_encoding: str | None,
+          progress: bool | None) -> None:
+    """Cross-check the figures of PATHS and write a validation report per document.
+
+    Exit status: 0 clean, 1 a finding at or above --fail-on, 2 usage or input errors."""
+    from .checkrun import run_check
+
+    fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in ("md", "html", "json")]
+    if bad or not fmts:
+        raise click.UsageError(f"--format takes md, html, json (got {formats!r})")
+    settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding)
+    summary = run_check(paths, report_dir, fmts, settings, progress=progress,
+                        facts_out=facts_out, findings_out=findings_out,
+                        on_error=lambda msg: click.echo(f"error: {msg}", err=True))
+    click.echo(summary.line() + (f" -> {report_dir}" if report_dir else ""), err=True)
+    sys.exit(summary.exit_status(fail_on))
+
+
 @cli.command("rules")
 @click.option("--kind", default=None, help="only recognisers of this kind")
 def rules_cmd(kind: str | None) -> None:
