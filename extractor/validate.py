@@ -72,20 +72,28 @@ def empty_findings() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="string") for c in FINDING_COLUMNS})
 
 
-def number_findings(df: pd.DataFrame) -> pd.DataFrame:
-    """Sort findings stably and give each an id built from its check, document and facts."""
-    df = df.astype("string").fillna("")
-    df = df.sort_values(["doc_id", "check_id", "fact_ids", "observed", "message"],
-                        kind="stable").reset_index(drop=True)
+def number_rows(rows: list[dict]) -> list[dict]:
+    """Sort finding rows stably and give each an id built from its check and first fact (or
+    document): the same findings always get the same ids, in the same order."""
+    rows = [{c: "" if r.get(c) is None else str(r.get(c)) for c in FINDING_COLUMNS}
+            for r in rows]
+    rows.sort(key=lambda r: (r["doc_id"], r["check_id"], r["fact_ids"], r["observed"],
+                             r["message"]))
     seen: dict[str, int] = {}
-    ids = []
-    for r in df.itertuples(index=False):
-        base = f"{r.check_id}:{r.fact_ids.split(';')[0] if r.fact_ids else r.doc_id}"
+    for r in rows:
+        base = f"{r['check_id']}:{r['fact_ids'].split(';')[0] if r['fact_ids'] else r['doc_id']}"
         n = seen.get(base, 0) + 1
         seen[base] = n
-        ids.append(base if n == 1 else f"{base}#{n}")
-    df["finding_id"] = pd.array(ids, dtype="string")
-    return df
+        r["finding_id"] = base if n == 1 else f"{base}#{n}"
+    return rows
+
+
+def number_findings(df: pd.DataFrame) -> pd.DataFrame:
+    """Sort findings stably and give each an id built from its check, document and facts."""
+    rows = number_rows(df.astype("string").fillna("").to_dict("records"))
+    if not rows:
+        return empty_findings()
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS).astype("string")
 
 
 def validate_findings(findings: pd.DataFrame) -> pd.DataFrame:

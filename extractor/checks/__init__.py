@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ..schemas.findings import COLUMNS
-from ..validate import empty_findings, number_findings
+from ..validate import empty_findings, number_findings, number_rows
 from . import bridges, changes, crossdoc, labels, percentages, restatements, runway, shares
 from .base import context, records
 
@@ -24,12 +24,23 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def run_document_checks(result, table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Findings of the within-document checks for one processed document."""
-    table = result.table if table is None else table
-    if table.empty:
-        return empty_findings()
+    """Findings of the within-document checks for one processed document (a DataFrame)."""
+    return _frame(document_findings(result, table))
+
+
+def document_findings(result, table: pd.DataFrame | None = None) -> list[dict]:
+    """The same findings as plain rows, without pandas on the way (the batch's hot path)."""
+    from ..facts import fact_row
+
+    if table is not None:
+        facts = records(table)
+    else:
+        rows = [fact_row(f) for f in result.facts]
+        rows.sort(key=lambda r: (r["start"], r["end"]))
+        facts = records(rows)
+    if not facts:
+        return []
     ctx = context()
-    facts = records(table)
     doc = result.document
     text = doc.text
     known = {doc.metadata.company_slug} | {f.entity for f in facts} | \
@@ -55,7 +66,7 @@ def run_document_checks(result, table: pd.DataFrame | None = None) -> pd.DataFra
     explained = {i for r in differences for i in r["fact_ids"].split(";")}
     rows += [r for r in percentages.ratio(ctx, facts, text) if r["fact_ids"] not in explained]
     rows += differences
-    return _frame(rows)
+    return number_rows(rows)
 
 
 def run_corpus_checks(tables: Iterable[tuple[str, pd.DataFrame]]) -> pd.DataFrame:

@@ -70,9 +70,11 @@ def _dec(v: object) -> Decimal | None:
     return Decimal(str(v))
 
 
-def records(df: pd.DataFrame) -> list[Rec]:
+def records(df: pd.DataFrame | list[dict]) -> list[Rec]:
+    """Check records from a facts table or from its rows (dicts of plain values)."""
     out = []
-    for r in df.to_dict("records"):
+    rows = df if isinstance(df, list) else df.to_dict("records")
+    for r in rows:
         out.append(Rec(
             id=str(r["fact_id"]), doc=str(r["doc_id"]), kind=str(r["kind"]),
             metric=str(r["metric"]), entity=str(r["entity"]), scope=str(r["scope"]),
