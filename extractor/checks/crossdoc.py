@@ -6,7 +6,32 @@ from __future__ import annotations
 
 from ..periods import split
 from .base import SPAN_MONTHS, CheckContext, Rec, finding, num, scale_of, span
-from .restatements import conflicts, magnitude
+from .restatements import comparable, conflicts, deal_key, magnitude
+
+
+def counterparties(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
+    """One deal (same metric and deal key) named with different counterparties across calls."""
+    out = []
+    deals: dict[tuple[str, str], list[Rec]] = {}
+    for r in facts:
+        m = ctx.metric(r.metric)
+        if m is None or m.type != "contractual" or not r.entity or not comparable(ctx, r):
+            continue
+        k = deal_key(ctx, r)
+        if k:
+            deals.setdefault((r.metric, k), []).append(r)
+    for (metric, k), rs in sorted(deals.items()):
+        names = sorted({r.entity for r in rs})
+        if len(names) < 2 or len({r.doc for r in rs}) < 2:
+            continue
+        cited = [next(r for r in rs if r.entity == n) for n in names]
+        out.append(finding(
+            "XC-903", ctx.severity("XC-903"),
+            f"the deal on {k} targets/programs ({metric}) is attributed to "
+            + " and ".join(names), cited, expected="one counterparty",
+            observed=", ".join(names),
+            arithmetic=f"same deal key '{k}', counterparties " + " vs ".join(names)))
+    return out
 
 
 def cumulative(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
@@ -44,6 +69,7 @@ def check(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
     """All cross-document checks over the facts of one company's documents."""
     out = conflicts(ctx, facts, cross=True)
     out += magnitude(ctx, facts, cross=True)
+    out += counterparties(ctx, facts)
     out += [f for f in cumulative(ctx, facts)
             if len({x.split(":")[0] for x in f["fact_ids"].split(";")}) > 1]
     for f in out:
