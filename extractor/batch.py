@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +35,9 @@ from .schemas.findings import COLUMNS as FINDING_COLUMNS
 from .settings import DEFAULT, Settings
 from .sinks import CsvSink, ParquetSink, open_sink, render_csv
 from .sources import expand_inputs, is_url, read_url
-from .validate import number_findings, validate_facts
+from .validate import number_rows, validate_facts
 
-CHUNK = 16  # documents per task: validation runs once per chunk, not per document
+CHUNK = 48  # documents per task: validation runs once per chunk, not per document
 CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a running batch
 MANIFEST_COLUMNS = ["path", "doc_id", "company", "status", "reason", "facts", "findings"]
 
@@ -191,7 +190,7 @@ def process_one(path: str, doc_id: str, settings: Settings = DEFAULT, rules=None
 
 def _work(task: Task) -> ChunkResult:
     """A chunk of inputs: process each, validate the chunk's facts once, render the rows."""
-    from .checks import run_document_checks
+    from .checks import document_findings
 
     rules = load_rules(task.rules_dir) if task.rules_dir else load_rules()
     outcomes: list[DocOutcome] = []
@@ -206,42 +205,27 @@ def _work(task: Task) -> ChunkResult:
         outcomes.append(o)
         results.append(r)
     rows = [r for o in outcomes for r in o.facts]
-    frame = facts_frame(rows)  # one table and one validation for the whole chunk
     by_doc: dict[str, list[dict]] = {}
-    schema = validate_facts(frame) if rows else None
-    for r in schema.to_dict("records") if schema is not None and len(schema) else []:
-        by_doc.setdefault(r["doc_id"], []).append(r)
+    if rows:  # one table and one pandera validation for the whole chunk
+        schema = validate_facts(facts_frame(rows))
+        for r in schema.to_dict("records") if len(schema) else []:
+            by_doc.setdefault(r["doc_id"], []).append(r)
     known = {o.doc_id for o in outcomes}
-    extra = [r for d, rs in by_doc.items() if d not in known for r in rs]
-    bounds = frame.groupby("doc_id", sort=False).indices if rows else {}
-    for o, res in zip(outcomes, results, strict=True):
-        if o.status != "processed":
-            continue
-        table = (frame.iloc[bounds[o.doc_id]].reset_index(drop=True) if o.doc_id in bounds
-                 else frame.iloc[0:0])
-        checks = run_document_checks(res, table)
-        if len(checks):
-            o.findings.extend(checks.to_dict("records"))
-        o.findings.extend(by_doc.get(o.doc_id, []))
+    extra = number_rows([r for d, rs in by_doc.items() if d not in known for r in rs])
     docs, fact_rows, finding_rows = [], [], []
     for o, res in zip(outcomes, results, strict=True):
-        findings = _numbered(o.findings)
+        if o.status == "processed" and o.facts:
+            o.findings.extend(document_findings(res, o.facts))
+        findings = number_rows(o.findings + by_doc.get(o.doc_id, []))
         fact_rows.extend(o.facts)
         finding_rows.extend(findings)
         message = findings[0]["message"] if o.status == "failed" and findings else ""
         company = res.document.metadata.company_slug if res is not None else ""
         docs.append(DocRecord(o.path, o.doc_id, o.status, o.reason, len(o.facts),
                               len(findings), message, company))
-    extra = _numbered(extra)
     finding_rows.extend(extra)
     return ChunkResult(task.first, docs, _render(fact_rows, "facts", task.facts_format),
                        _render(finding_rows, "findings", task.findings_format), len(extra))
-
-
-def _numbered(findings: list[dict]) -> list[dict]:
-    if not findings:
-        return []
-    return number_findings(pd.DataFrame(findings, columns=FINDING_COLUMNS)).to_dict("records")
 
 
 def _render(rows: list[dict], table: str, fmt: str | None) -> Any:
@@ -258,13 +242,6 @@ def _render(rows: list[dict], table: str, fmt: str | None) -> Any:
 # running chunks: in this process, in a window of worker processes
 
 
-def _init_worker(rules_dir: str | None) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    load_rules(rules_dir)
-
-
 def _tasks(items: list[tuple[str, str, str]], first: int, chunk: int, settings: Settings,
            formats: tuple[str | None, str | None], rules_dir: str | None) -> Iterator[Task]:
     for i in range(first, len(items), chunk):
@@ -275,50 +252,14 @@ def iter_local(tasks: Iterable[Task], workers: int, window: int | None = None
                ) -> Iterator[ChunkResult]:
     """Chunk results in input order, from ``workers`` processes with at most ``window`` chunks
     in flight (submitted but not yet written): memory does not grow with the corpus."""
-    if workers <= 1:
-        for t in tasks:
-            yield _work(t)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    from .workers import LocalRunner
 
-    window = window or 2 * workers
-    it = iter(tasks)
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker,
-                               initargs=(os.environ.get("FIGURES_RULES_DIR"),))
-    pending: deque = deque()
-    finished = False
-    try:
-        try:
-            for t in it:
-                pending.append((t, pool.submit(_work, t)))
-                if len(pending) >= window:
-                    break
-            while pending:
-                task, fut = pending[0]
-                res = fut.result()
-                pending.popleft()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.append((nxt, pool.submit(_work, nxt)))
-                yield res
-        except BrokenProcessPool:
-            task = pending[0][0] if pending else None
-            where = f" while processing {task.items[0][0]} .. {task.items[-1][0]}" if task else ""
-            raise FiguresError(f"a worker process died (killed, or out of memory?){where}; "
-                               "the partial output is kept: run again with --resume to "
-                               "continue") from None
-        finished = True
-    finally:
-        if not finished:  # interrupted, failed or abandoned: stop the workers now
-            for _, fut in pending:
-                fut.cancel()
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+    with LocalRunner(workers, window) as runner:
+        yield from runner.ordered(_work, tasks, _where)
+
+
+def _where(task: Task) -> str:
+    return f" while processing {task.items[0][0]} .. {task.items[-1][0]}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,12 +344,15 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
         formats = ("csv", formats[1])
     tasks = _tasks(items, done, chunk, settings, formats, rules_env)
     if scheduler:
-        from .distributed import iter_dask
+        from .distributed import DaskRunner, with_sources
 
-        results = iter_dask(tasks, scheduler)
+        runner: Any = DaskRunner(scheduler)
+        tasks = (with_sources(t) for t in tasks)
     else:
-        results = iter_local(tasks, workers if workers is not None
-                             else settings.effective_workers())
+        from .workers import LocalRunner
+
+        runner = LocalRunner(workers if workers is not None else settings.effective_workers())
+    results = runner.ordered(_work, tasks, _where)
 
     bar = _progress(len(items), progress, done)
     last = time.monotonic()
@@ -431,7 +375,7 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
         if cp_path:  # every document written: a resumed run only redoes the corpus checks
             _checkpoint(cp_path, digest, done, summary, sinks)
         if "findings" in sinks:
-            corpus = _corpus_findings(sinks["facts"], companies)
+            corpus = _corpus_findings(sinks["facts"], companies, summary.facts, runner)
             summary.findings += len(corpus)
             sinks["findings"].write(_render(corpus, "findings", formats[1]))
         for s in sinks.values():
@@ -439,13 +383,13 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
     except BaseException:
         for s in sinks.values():
             s.abort(keep=True)
+        results.close()
+        runner.close(abort=True)
         raise
     finally:
         if bar is not None:
             bar.close()
-        close = getattr(results, "close", None)
-        if close:
-            close()
+    runner.close()
     if cp_path:
         ckpt.remove(cp_path)
     if spool_dir:
@@ -495,42 +439,103 @@ def _companies(manifest: CsvSink | ParquetSink | None) -> dict[str, str]:
         return {r["doc_id"]: r["company"] for r in csv.DictReader(fh) if r["company"]}
 
 
-def _doc_tables(sink: CsvSink | ParquetSink) -> Iterator[tuple[str, pd.DataFrame]]:
-    """(doc_id, facts) of every document written so far, one document at a time."""
-    from .facts import typed
+def _fact_rows(sink: CsvSink | ParquetSink) -> Iterator[list[str]]:
+    """Every facts row written so far, as CSV cells in column order."""
+    import csv
 
     if isinstance(sink, CsvSink):
         sink.fh.flush()
-        frames = pd.read_csv(sink.tmp, dtype=str, keep_default_na=False, encoding="utf-8",
-                             chunksize=50_000)
-    else:
-        from .parquet import table_to_frame
+        with open(sink.tmp, encoding="utf-8", newline="") as fh:
+            rows = csv.reader(fh)
+            next(rows, None)
+            yield from rows
+        return
+    from .parquet import table_to_frame
 
-        sink.checkpoint()
-        frames = (table_to_frame(t, FACT_COLUMNS) for t in sink.parts_tables())
-    carry: pd.DataFrame | None = None
-    for raw in frames:
-        df = raw if carry is None else pd.concat([carry, raw], ignore_index=True)
-        if df.empty:
-            continue
-        last = df["doc_id"].iloc[-1]
-        done, carry = df[df["doc_id"] != last], df[df["doc_id"] == last]
-        for doc_id, part in done.groupby("doc_id", sort=False):
-            yield str(doc_id), typed(part)
-    if carry is not None and not carry.empty:
-        yield str(carry["doc_id"].iloc[0]), typed(carry)
+    sink.checkpoint()
+    for table in sink.parts_tables():
+        frame = table_to_frame(table, FACT_COLUMNS)
+        for c in ("guidance", "uncertain"):
+            frame[c] = frame[c].map({True: "true", False: "false"})
+        yield from frame.astype(str).itertuples(index=False, name=None)
 
 
-def _corpus_findings(facts: CsvSink | ParquetSink, companies: dict[str, str]) -> list[dict]:
-    """Findings of the cross-document checks, from the facts written (read back one document
-    at a time, so that this step needs no more memory than the checks keep)."""
+def _corpus_findings(facts: CsvSink | ParquetSink, companies: dict[str, str], rows: int,
+                     runner: Any) -> list[dict]:
+    """Findings of the cross-document checks, which compare the calls of one company.
+
+    The facts written are read back and spread over bucket files by company; the buckets then
+    go to the workers, which run the checks one company at a time: no process holds more than
+    a few buckets of facts, never the corpus. The findings are numbered once, as if the checks
+    had seen every company in one call."""
+    import csv
+    import shutil
+    import tempfile
+    import zlib
+
     from . import checks
 
-    run = getattr(checks, "run_corpus_checks", None)
-    if run is None:
+    if getattr(checks, "run_corpus_checks", None) is None:
         return []
-    found = run((companies.get(d, ""), df) for d, df in _doc_tables(facts))
-    return found.to_dict("records") if len(found) else []
+    per_company: dict[str, int] = {}
+    for c in companies.values():
+        per_company[c] = per_company.get(c, 0) + 1
+    wanted = {d for d, c in companies.items() if c and per_company[c] > 1}
+    if not wanted:
+        return []  # no company with two documents
+    buckets = max(8, min(4096, rows // 20_000 + 1))
+    spool = tempfile.mkdtemp(prefix="figures-corpus-")
+    try:
+        handles: dict[int, Any] = {}
+        writers: dict[int, Any] = {}
+        for row in _fact_rows(facts):
+            doc_id = row[0]
+            if doc_id not in wanted:
+                continue
+            b = zlib.crc32(companies[doc_id].encode("utf-8")) % buckets
+            if b not in writers:
+                handles[b] = open(os.path.join(spool, f"{b:04d}.csv"), "w",  # noqa: SIM115
+                                  encoding="utf-8", newline="")
+                writers[b] = csv.writer(handles[b], lineterminator="\n")
+                writers[b].writerow(FACT_COLUMNS)
+            writers[b].writerow(row)
+        for fh in handles.values():
+            fh.close()
+
+        def tasks() -> Iterator[tuple[str, dict[str, str]]]:
+            for b in sorted(handles):
+                with open(os.path.join(spool, f"{b:04d}.csv"), encoding="utf-8") as fh:
+                    text = fh.read()
+                yield text, {d: c for d, c in companies.items()
+                             if d in wanted and zlib.crc32(c.encode("utf-8")) % buckets == b}
+
+        found = [r for rs in runner.ordered(_corpus_bucket, tasks(),
+                                            lambda t: " while running the cross-document "
+                                                      "checks") for r in rs]
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+    return number_rows(found)
+
+
+def _corpus_bucket(task: tuple[str, dict[str, str]]) -> list[dict]:
+    """The cross-document checks over one bucket of facts (CSV text), one company at a time."""
+    import io
+
+    from .checks import run_corpus_checks
+    from .facts import typed
+
+    text, companies = task
+    bucket = typed(pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
+    by_company: dict[str, list[tuple[str, pd.DataFrame]]] = {}
+    for doc_id, part in bucket.groupby("doc_id", sort=True):
+        company = companies[str(doc_id)]
+        by_company.setdefault(company, []).append((company, part.reset_index(drop=True)))
+    out: list[dict] = []
+    for company in sorted(by_company):
+        found = run_corpus_checks(iter(by_company[company]))
+        if len(found):
+            out.extend(found.to_dict("records"))
+    return out
 
 
 def _checkpoint(path: str, digest: str, done: int, summary: BatchSummary,

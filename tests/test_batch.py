@@ -241,3 +241,24 @@ def test_file_urls_read_through_fsspec(tmp_path: Path) -> None:
                   workers=2, progress=False)
     assert _read(a) == _read(b)
     assert s.errors == [f"{EXAMPLES.as_uri()}/missing.txt: no such file"]
+
+
+def test_cross_document_findings_equal_one_call_over_the_corpus(tmp_path: Path, corpus) -> None:
+    """The batch runs the cross-document checks per company bucket in the workers; the result
+    is what one call over every document gives."""
+    from extractor.batch import read_facts, to_csv_text
+    from extractor.checks import run_corpus_checks
+    from extractor.schemas.findings import COLUMNS
+
+    out = tmp_path / "o"
+    run_batch([corpus / "seeds", EXAMPLES], str(out / "facts.csv"), str(out / "findings.csv"),
+              workers=2, progress=False)
+    facts = read_facts(str(out / "facts.csv"))
+    company = {r["doc_id"]: r["company"] for r in _manifest(out / "facts.csv.manifest.csv")}
+    once = run_corpus_checks((company[d], g.reset_index(drop=True))
+                             for d, g in facts.groupby("doc_id", sort=True))
+    expected = to_csv_text(once, COLUMNS).splitlines()[1:]
+    written = [ln for ln in (out / "findings.csv").read_text(encoding="utf-8").splitlines()
+               if ln.startswith("*,")]
+    assert written == expected and len(written) >= 3
+    assert {ln.split(",")[2] for ln in written} >= {"XC-901"}
