@@ -11,6 +11,7 @@ left segment, then a comparison or a coordination with the figure before it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -98,6 +99,43 @@ class _Cue:
     relabel: str = ""  # relabel rule id
 
 
+class _Index:
+    """Matches over one paragraph, looked up by range: the patterns run once per paragraph
+    that holds figures, not once per sentence (nor over figure-free text)."""
+
+    def __init__(self, items: list[tuple[int, int, object]]) -> None:
+        self.items = sorted(items, key=lambda t: (t[0], t[1]))
+        self.starts = [t[0] for t in self.items]
+
+    def within(self, s: int, e: int) -> list[tuple[int, int, object]]:
+        i = bisect.bisect_left(self.starts, s)
+        out = []
+        while i < len(self.items) and self.items[i][0] < e:
+            if self.items[i][1] <= e:
+                out.append(self.items[i])
+            i += 1
+        return out
+
+
+class _Paragraph:
+    def __init__(self, ctx: _Ctx, s: int, e: int) -> None:
+        rs, text = ctx.rs, ctx.doc.text
+        self.masks = _Index([(m.start(), m.end(), None) for entry in rs.entries("modifiers")
+                             for m in entry.regex.finditer(text, s, e)])
+        cues: list[tuple[int, int, object]] = []
+        for metric in rs.metrics.values():
+            if metric.cue is not None:
+                cues += [(m.start(), m.end(), (metric, m.group())) for m in
+                         metric.cue.finditer(text, s, e) if m.end() > m.start()]
+        self.cues = _Index(cues)
+        self.relabels = _Index([(m.start(), m.end(), (entry, m.group()))
+                                for entry in rs.entries("relabels")
+                                for m in entry.regex.finditer(text, s, e)])
+        self.periods = _Index([(p.start, p.end, p) for p in P.find_periods(rs, text, s, e)])
+        self.dates = _Index([(d.start, d.end, d) for d in
+                             P.find_dates(rs, text, s, e, ctx.meta)])
+
+
 class _Ctx:
     def __init__(self, doc: Document, rs: RuleSet) -> None:
         self.doc, self.rs = doc, rs
@@ -120,6 +158,23 @@ class _Ctx:
                     self.parties.add(name)
         self.parties -= set(self.subsidiaries) | {self.company}
         self.proper = rs.compile("{proper}", "entities.yaml", None, "fragments.proper")
+        self._paragraphs: dict[int, _Paragraph] = {}
+
+    def paragraph(self, pos: int) -> _Paragraph:
+        """The indexed matches of the line (paragraph) holding ``pos``."""
+        line = self.doc.line_of(pos) - 1
+        if line not in self._paragraphs:
+            s = self.doc.line_starts[line]
+            e = self.doc.line_starts[line + 1] if line + 1 < len(self.doc.line_starts) \
+                else len(self.doc.text)
+            self._paragraphs[line] = _Paragraph(self, s, e)
+        return self._paragraphs[line]
+
+    def find_periods(self, s: int, e: int) -> list[P.PeriodMention]:
+        return [t[2] for t in self.paragraph(s).periods.within(s, e)]
+
+    def find_dates(self, s: int, e: int) -> list[P.DateMention]:
+        return [t[2] for t in self.paragraph(s).dates.within(s, e)]
 
     def stop(self, name: str) -> bool:
         first = name.split()[0].rstrip(".,'’")
@@ -168,28 +223,24 @@ def _sentence_bounds(doc: Document, si: int, m: Mention) -> tuple[int, int, int,
 
 
 def _cues(ctx: _Ctx, s: int, e: int, figures: list[tuple[int, int]]) -> list[_Cue]:
+    """The metric cues of text[s:e]: masked modifiers and figures removed, the longest of
+    overlapping cues kept."""
     rs, text = ctx.rs, ctx.doc.text
-    masks = [(m.start(), m.end()) for entry in rs.entries("modifiers")
-             for m in entry.regex.finditer(text, s, e)]
+    para = ctx.paragraph(s)
+    masks = [(x, y) for x, y, _ in para.masks.within(s, e)]
     hits: dict[tuple[int, int], _Cue] = {}
-    for metric in rs.metrics.values():
-        if metric.cue is None:
+    for a, b, (metric, group) in para.cues.within(s, e):
+        if any(x <= a and b <= y for x, y in masks):
             continue
-        for m in metric.cue.finditer(text, s, e):
-            a, b = m.span()
-            if b <= a or any(x <= a and b <= y for x, y in masks):
-                continue
-            if any(x < b and a < y for x, y in figures):
-                continue
-            if metric.excludes_right is not None and metric.excludes_right.match(text, b, e):
-                continue
-            hits.setdefault((a, b), _Cue(a, b, [], m.group())).metrics.append(metric)
-    for entry in rs.entries("relabels"):
-        for m in entry.regex.finditer(text, s, e):
-            metric = rs.metrics.get(entry.get("metric"))
-            if metric is not None:
-                hits[(m.start(), m.end())] = _Cue(m.start(), m.end(), [metric], m.group(),
-                                                  entry.id)
+        if any(x < b and a < y for x, y in figures):
+            continue
+        if metric.excludes_right is not None and metric.excludes_right.match(text, b, e):
+            continue
+        hits.setdefault((a, b), _Cue(a, b, [], group)).metrics.append(metric)
+    for a, b, (entry, group) in para.relabels.within(s, e):
+        metric = rs.metrics.get(entry.get("metric"))
+        if metric is not None:
+            hits[(a, b)] = _Cue(a, b, [metric], group, entry.id)
     # overlapping cues: the longest wins
     ordered = sorted(hits.values(), key=lambda c: (-(c.end - c.start), c.start))
     kept: list[_Cue] = []
@@ -242,7 +293,7 @@ def _any(entries, text: str) -> regex.Match | None:
 
 
 def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[Fact]:
-    doc, rs, text, meta = ctx.doc, ctx.rs, ctx.doc.text, ctx.meta
+    doc, rs, text = ctx.doc, ctx.rs, ctx.doc.text
     S, E, turn_i, para = _sentence_bounds(doc, si, ms[0])
     sent_text = text[S:E]
     turn = doc.turns[turn_i] if 0 <= turn_i < len(doc.turns) else None
@@ -250,8 +301,8 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
     cues = _cues(ctx, S, E, figures)
     claimed: set[int] = set()
     taken_periods: set[int] = set()
-    pers = P.find_periods(rs, text, S, E)
-    dates = P.find_dates(rs, text, S, E, meta)
+    pers = ctx.find_periods(S, E)
+    dates = ctx.find_dates(S, E)
     facts: list[Fact] = []
     ms = _bare_amounts(ctx, ms, S, E)
     for i, m in enumerate(ms):
@@ -715,7 +766,7 @@ def _party(ctx: _Ctx, f: Fact, lo: int, hi: int, S: int, E: int) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------
 def _resolve_document(ctx: _Ctx, facts: list[Fact]) -> None:
-    rs, meta = ctx.rs, ctx.meta
+    meta = ctx.meta
     # coordinated / paired figures share what one of them found (period, scope, uncertainty)
     by_sent: dict[int, list[int]] = {}
     for k, f in enumerate(facts):
@@ -742,7 +793,7 @@ def _resolve_document(ctx: _Ctx, facts: list[Fact]) -> None:
         if f.compared_idx is None:
             continue
         ref = facts[f.compared_idx]
-        pers = P.find_periods(rs, ctx.doc.text, f.end, _window_end(facts, f))
+        pers = ctx.find_periods(f.end, _window_end(facts, f))
         if pers and pers[0].span in ("YEAR", "PRIOR") and ref.period:
             f.period = P.resolve(pers[0], meta, ref.period)
     _relabel_signs(ctx, facts)
@@ -766,7 +817,7 @@ def _compared_periods(ctx: _Ctx, facts: list[Fact], by_sent: dict[int, list[int]
         ref = facts[f.compared_idx]
         if not ref.period:
             continue
-        pers = P.find_periods(rs, ctx.doc.text, f.end, _window_end(facts, f))
+        pers = ctx.find_periods(f.end, _window_end(facts, f))
         if f.partner is not None and not pers:
             pass
         explicit = [p for p in pers if p.span not in ("YEAR", "PRIOR")]
@@ -979,7 +1030,7 @@ def _runways(ctx: _Ctx, facts: list[Fact]) -> None:
         else:
             # no cash figure: an as-of date in its own sentence, else the call's period end
             s = ctx.doc.sentences[f.sent] if f.sent >= 0 else None
-            dates = P.find_dates(rs, ctx.doc.text, s.start, s.end, meta) if s else []
+            dates = ctx.find_dates(s.start, s.end) if s else []
             f.as_of = dates[0].date if dates else meta.period_end
             f.entity = ctx.company
         groups = {}
