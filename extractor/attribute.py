@@ -79,6 +79,8 @@ class Fact:
     cue_rule: str = ""
     link: str = ""  # how the metric was found: right | left | change | compare | coord | ...
     partner: int | None = None  # index (in sentence) of a coordinated / paired figure
+    partner_kind: str = ""  # coord (one statement: "$81 million, or $1.91 per share") | compare
+    change_pair: tuple[int, int] | None = None  # (current, earlier) figures of a stated change
     compared_idx: int | None = None
     relabel: bool = False
     weak_period: str = ""
@@ -347,6 +349,7 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
         compare = prev is not None and _any(rs.entries("comparisons"), left) is not None
         if prev is not None and (coord or compare) and FAMILY[prev.kind] == FAMILY[f.kind]:
             f.partner = i - 1
+            f.partner_kind = "coord" if coord else "compare"
         # -- metric
         _metric(ctx, f, i, m, ms, left, right, lo, hi, cues, claimed, sent_text, facts,
                 coord, compare, prior)
@@ -777,7 +780,7 @@ def _resolve_document(ctx: _Ctx, facts: list[Fact]) -> None:
             if f.partner is None:
                 continue
             p = local[f.partner]
-            if f.compared_idx is not None or f.link == "compare":
+            if f.partner_kind != "coord":
                 continue
             # a coordinated pair ("$81 million, or $1.91 per share") shares one period
             for a, b in ((f, p), (p, f)):
@@ -843,8 +846,14 @@ def _compared_periods(ctx: _Ctx, facts: list[Fact], by_sent: dict[int, list[int]
                 f.period = p.period
             elif f.compared_idx is not None and f.kind != p.kind:
                 p.period = f.period
+    for f in facts:
+        if f.change_pair is not None:
+            # the two figures' periods are final now
+            cur, old = facts[f.change_pair[0]], facts[f.change_pair[1]]
+            if cur.period and old.period:
+                f.period, f.comparison_period = cur.period, old.period
     for k, f in enumerate(facts):
-        if f.metric.endswith("_change") and not f.comparison_period:
+        if f.metric.endswith("_change") and not f.comparison_period and f.change_pair is None:
             subj = next((g for g in reversed(facts[:k]) if g.sent == f.sent
                          and not g.metric.endswith("_change") and g.metric ==
                          f.metric.removesuffix("_change")), None)
@@ -919,6 +928,7 @@ def _changes(ctx: _Ctx, facts: list[Fact]) -> None:
                     P.split(old.period)[1] > P.split(cur.period)[1]:
                 cur, old = old, cur
             f.period, f.comparison_period = cur.period, old.period
+            f.change_pair = (facts.index(cur), facts.index(old))
             f.entity, f.scope = cur.entity, cur.scope
             f.note(f"change of {cur.text!r} ({cur.period}) vs {old.text!r} ({old.period})")
             if not base:

@@ -37,4 +37,16 @@ def test_example_figures() -> None:
     assert sc.annotated == 197
     assert sc.extra == [], sc.extra
     assert sc.found >= 196, sc.misses
-    assert sc.both_ok >= 184, sc.misses
+    assert sc.both_ok >= 187, sc.misses
+
+
+def test_example_disagreements_are_listed_as_data() -> None:
+    """Every miss on the examples is listed in examples/disagreements.yaml with its reason,
+    and every listed one still happens (a fix turns this red until the entry is removed)."""
+    import yaml
+
+    sc = _score(example_paths(), EXAMPLES / "expected.yaml")
+    listed = yaml.safe_load((EXAMPLES / "disagreements.yaml").read_text(encoding="utf-8"))
+    assert all(d.get("reason") and d.get("kind") in ("convention", "gap") for d in listed)
+    want = sorted(f"{d['id']}: {d['miss']}" for d in listed)
+    assert sorted(sc.misses) == want
