@@ -24,6 +24,14 @@ test: $(STAMP)
 	-sh scripts/ensure-chromium.sh
 	$(PY) -m pytest
 
+## the fuzz run (not part of `make test`): the property tests with a large Hypothesis budget
+## (FUZZ_PROFILE=fuzz: 3,000 examples a property; FUZZ_PROFILE=dev: 200) and the heavy
+## hostile-input tests (a 20 MB single line, a 1,000-document batch); see README "Hostile input"
+FUZZ_PROFILE ?= fuzz
+fuzz: $(STAMP)
+	FIGURES_HYPOTHESIS_PROFILE=$(FUZZ_PROFILE) FIGURES_HEAVY=1 $(PY) -m pytest -q \
+		tests/test_properties.py tests/test_hostile.py tests/test_timeouts.py
+
 lint: $(STAMP)
 	$(PY) -m ruff check extractor schemas rules tests bench
 

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import os
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import guard
 from .errors import InputFileError
 from .ruleset import RuleSet, load_rules
 from .settings import DEFAULT, Settings
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+#: metadata is read from the header: its first lines, never more than this many characters
+#: (a text without line breaks would otherwise make the whole document its "header")
+HEADER_CHARS = 100_000
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
              "4th": 4}
 
@@ -80,7 +87,8 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     boilerplate: list[tuple[int, int]] = field(default_factory=list)
     speaker_lines: list[tuple[int, int]] = field(default_factory=list)
-    line_starts: list[int] = field(default_factory=list)
+    #: offset of the first character of each line (a compact ``array('q')`` when parsed)
+    line_starts: Sequence[int] = field(default_factory=list)
     participants: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -121,14 +129,25 @@ class Document:
 def read_document(path: str | os.PathLike, settings: Settings = DEFAULT,
                   rules: RuleSet | None = None, doc_id: str | None = None) -> Document:
     """Read and parse one transcript file; bad input raises a one-line InputFileError."""
-    data = read_bytes(path, settings)
-    text, encoding = decode(data, str(path), settings)
-    doc = parse(text, doc_id or Path(path).stem, rules)
+    text, encoding = read_text(path, settings)
+    doc = parse(text, doc_id or Path(path).stem, rules, settings)
     doc.metadata.encoding = encoding
     return doc
 
 
+def read_text(path: str | os.PathLike, settings: Settings = DEFAULT) -> tuple[str, str]:
+    """Read and decode a transcript: (text, encoding). The bytes are dropped once decoded, so
+    a large file is held once as bytes while decoding and then once as text."""
+    data = read_bytes(path, settings)
+    text, encoding = decode(data, str(path), settings)
+    del data
+    return text, encoding
+
+
 def read_bytes(path: str | os.PathLike, settings: Settings = DEFAULT) -> bytes:
+    """The bytes of a transcript, at most ``settings.max_doc_bytes`` of them (a file over the
+    limit is refused before it is read, or as soon as reading passes the limit: a file that
+    grows, a pipe)."""
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -138,7 +157,12 @@ def read_bytes(path: str | os.PathLike, settings: Settings = DEFAULT) -> bytes:
             raise InputFileError(str(path), f"file too large ({size} bytes > the limit of "
                                  f"{settings.max_doc_bytes}; see --max-bytes)", "too_large")
         with p.open("rb") as fh:
-            return fh.read(settings.max_doc_bytes + 1)
+            data = fh.read(settings.max_doc_bytes + 1)
+        if len(data) > settings.max_doc_bytes:
+            raise InputFileError(str(path), f"file too large (more than the limit of "
+                                 f"{settings.max_doc_bytes} bytes; see --max-bytes)",
+                                 "too_large")
+        return data
     except FileNotFoundError:
         raise InputFileError(str(path), "no such file", "missing") from None
     except PermissionError:
@@ -164,7 +188,7 @@ def decode(data: bytes, path: str = "<text>", settings: Settings = DEFAULT) -> t
             raise InputFileError(path, "not valid UTF-16 despite its byte-order mark",
                                  "encoding") from None
     else:
-        if b"\x00" in data[:65536]:
+        if data.find(b"\x00", 0, 65536) >= 0:
             raise InputFileError(path, "binary file (contains NUL bytes), not a text transcript",
                                  "binary")
         try:
@@ -178,7 +202,7 @@ def decode(data: bytes, path: str = "<text>", settings: Settings = DEFAULT) -> t
                     path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset "
                     f"{exc.start}); convert it to UTF-8 or pass --fallback-encoding",
                     "encoding") from None
-    if not text.strip():
+    if not text or text.isspace():  # (text.strip() would copy a large text)
         raise InputFileError(path, "empty file (only whitespace)", "empty")
     sample = text[:65536]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
@@ -189,13 +213,21 @@ def decode(data: bytes, path: str = "<text>", settings: Settings = DEFAULT) -> t
 
 
 # ---------------------------------------------------------------------------------------------
-def parse(text: str, doc_id: str = "doc", rules: RuleSet | None = None) -> Document:
-    """Find the layout of ``text``: turns, sections, sentences, boilerplate and metadata."""
+def parse(text: str, doc_id: str = "doc", rules: RuleSet | None = None,
+          settings: Settings = DEFAULT) -> Document:
+    """Find the layout of ``text``: turns, sections, sentences, boilerplate and metadata.
+
+    Runs under the document's time budget (the pipeline's, else one from ``settings``)."""
     rs = rules or load_rules()
-    lines = _lines(text)
-    line_starts = [s for s, _e in lines]
+    with guard.budget(doc_id, settings, hard=False):
+        guard.set_stage("documents")
+        return _parse(text, doc_id, rs)
+
+
+def _parse(text: str, doc_id: str, rs: RuleSet) -> Document:
+    lines = _Lines(text)
     boiler = _boilerplate(rs, text, lines)
-    boiler_lines = {i for i, (s, _e) in enumerate(lines) if _in(boiler, s)}
+    boiler_lines = _lines_in(boiler, lines)
     participants, list_lines = _participants(rs, text, lines, boiler_lines)
     heads = _speaker_heads(rs, text, lines, boiler_lines | list_lines, participants)
     turns, speaker_spans = _turns(rs, text, lines, heads, participants)
@@ -203,62 +235,114 @@ def parse(text: str, doc_id: str = "doc", rules: RuleSet | None = None) -> Docum
     meta = _metadata(rs, text, lines, turns)
     doc = Document(doc_id=doc_id, text=text, metadata=meta, turns=turns, sentences=sentences,
                    boilerplate=sorted(boiler + [lines[i] for i in list_lines]),
-                   speaker_lines=speaker_spans, line_starts=line_starts,
+                   speaker_lines=speaker_spans, line_starts=lines.starts,
                    participants=participants)
     return doc
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
+class _Lines(Sequence[tuple[int, int]]):
+    """The lines of a text: ``lines[i]`` is (start, end), end excluding the newline (and a
+    trailing CR); a text ending in a newline has a last, empty line.
+
+    Compact for texts of millions of lines: one ``array('q')`` of line starts (8 bytes a
+    line, shared with :attr:`Document.line_starts`), the ends computed on access, and the
+    indices of the lines that are not blank, which is all most passes need to visit."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        parts = text.split("\n")
+        self.starts = array("q", [0])
+        # start of line i+1 = start of line i + its length + 1 (the newline); C-level loops
+        self.starts.extend(itertools.accumulate(map((1).__add__, map(
+            len, itertools.islice(parts, len(parts) - 1)))))
+        # a line is blank when only whitespace (str.strip's) is on it
+        self._nonblank = array("q", itertools.compress(itertools.count(), map(str.strip,
+                                                                              parts)))
+        del parts
+        self.n = len(self.starts)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self.n))]
+        if i < 0:
+            i += self.n
+        s = self.starts[i]
+        e = self.starts[i + 1] - 1 if i + 1 < self.n else len(self.text)
+        if e > s and self.text[e - 1] == "\r":
+            e -= 1
+        return (s, e)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return (self[i] for i in range(self.n))
+
+    def nonblank(self) -> Sequence[int]:
+        """Indices of the lines with something other than whitespace on them, in order."""
+        return self._nonblank
+
+
+def _lines(text: str) -> _Lines:
     """(start, end) of each line, end excluding the newline (and a trailing CR)."""
-    out, pos, n = [], 0, len(text)
-    while pos <= n:
-        nl = text.find("\n", pos)
-        end = n if nl < 0 else nl
-        e = end - 1 if end > pos and text[end - 1] == "\r" else end
-        out.append((pos, e))
-        if nl < 0:
-            break
-        pos = nl + 1
+    return _Lines(text)
+
+
+def _matches_empty(patterns) -> bool:
+    """True when one of ``patterns`` matches an empty (or blank, once stripped) line: only
+    then must a pass visit blank lines."""
+    return any(p is not None and p.match("") for p in patterns)
+
+
+def _lines_in(spans: list[tuple[int, int]], lines: _Lines) -> set[int]:
+    """Indices of the lines whose start lies in one of ``spans``: each span's lines found by
+    bisection (testing every line against every span was quadratic)."""
+    if not spans:
+        return set()
+    spans = sorted(spans)
+    out: set[int] = set()
+    starts = lines.starts
+    for s, e in spans:
+        first = bisect.bisect_left(starts, s)
+        last = bisect.bisect_left(starts, e)  # lines starting before e
+        out.update(range(first, last))
     return out
 
 
-def _in(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(s <= pos < e for s, e in spans)
-
-
-def _boilerplate(rs: RuleSet, text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _boilerplate(rs: RuleSet, text: str, lines: _Lines) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
-    i = 0
-    while i < len(lines):
-        s, e = lines[i]
-        line = text[s:e]
-        if not line.strip():
-            i += 1
+    floor = 0  # the next line not yet inside a block
+    for i in lines.nonblank():  # blank lines are never boilerplate
+        if i < floor:
             continue
+        guard.tick()
+        s, e = lines[i]
+        stripped = text[s:e].strip()
         block = None
-        for _entry, start_re, end_re in rs.boilerplate_blocks:
-            if start_re.match(line.strip()):
+        for entry, start_re, end_re in rs.boilerplate_blocks:
+            if guard.match(start_re, stripped, rule=entry.id):
                 for j in range(i, min(len(lines), i + 40)):
                     js, je = lines[j]
-                    if end_re.match(text[js:je].strip()):
+                    if guard.match(end_re, text[js:je].strip(), rule=entry.id):
                         block = (s, je)
-                        i = j
+                        floor = j + 1
                         break
             if block:
                 break
         if block:
             out.append(block)
-        elif any(entry.regex.match(line.strip()) for entry in rs.boilerplate_lines):
+        elif any(guard.match(entry.regex, stripped, rule=entry.id)
+                 for entry in rs.boilerplate_lines):
             out.append((s, e))
-        i += 1
     return out
 
 
 def _role_of(rs: RuleSet, title: str) -> str:
     roles = rs.patterns.get("roles", {})
-    if roles.get("analyst") and roles["analyst"].search(title):
+    if roles.get("analyst") and guard.search(roles["analyst"], title, rule="roles.analyst"):
         return "analyst"
-    if roles.get("executive") and roles["executive"].search(title):
+    if roles.get("executive") and guard.search(roles["executive"], title,
+                                               rule="roles.executive"):
         return "executive"
     return ""
 
@@ -267,23 +351,28 @@ def _speaker_entries(rs: RuleSet):
     return rs.entries("speakers")
 
 
-def _participants(rs: RuleSet, text: str, lines, skip: set[int]):
+def _participants(rs: RuleSet, text: str, lines: _Lines, skip: set[int]):
     """Participants lists: {name: (title, role)} and the line numbers they occupy."""
     heads = rs.patterns.get("participants", {})
     dash = [e for e in _speaker_entries(rs) if not e.get("inline") and not e.get("bare")]
     out: dict[str, tuple[str, str]] = {}
     used: set[int] = set()
-    i = 0
-    while i < len(lines):
+    candidates = range(len(lines)) if _matches_empty(heads.values()) else lines.nonblank()
+    floor = 0  # the next line after a list
+    for i in candidates:
+        if i < floor:
+            continue
+        guard.tick()
         s, e = lines[i]
         line = text[s:e].strip()
-        role = next((r for r, p in heads.items() if p.match(line)), None)
+        role = next((r for r, p in heads.items()
+                     if guard.match(p, line, rule=f"participants.{r}")), None)
         if role is None or i in skip:
-            i += 1
             continue
         used.add(i)
         j = i + 1
         while j < len(lines):
+            guard.tick()
             js, je = lines[j]
             item = text[js:je].strip()
             if not item:
@@ -291,7 +380,8 @@ def _participants(rs: RuleSet, text: str, lines, skip: set[int]):
                 if j < len(lines) and not text[lines[j][0]:lines[j][1]].strip():
                     break
                 continue
-            m = next((d.regex.match(item) for d in dash if d.regex.match(item)), None)
+            m = next((mm for d in dash if (mm := guard.match(d.regex, item, rule=d.id))),
+                     None)
             if m is None or len(item) > 160:
                 break
             name, title = m.group("name"), m.group("title")
@@ -303,7 +393,7 @@ def _participants(rs: RuleSet, text: str, lines, skip: set[int]):
             out[name] = (title, r)
             used.add(j)
             j += 1
-        i = j
+        floor = j
     return out, used
 
 
@@ -316,23 +406,27 @@ class _Head:
     inline_start: int | None  # where the text starts on an inline "NAME: text" line
 
 
-def _speaker_heads(rs: RuleSet, text: str, lines, skip: set[int], participants) -> list[_Head]:
+def _speaker_heads(rs: RuleSet, text: str, lines: _Lines, skip: set[int],
+                   participants) -> list[_Head]:
     not_sp = rs.patterns.get("not_speakers", {}).get("pattern")
     ops = rs.patterns.get("operators", {}).get("pattern")
     entries = _speaker_entries(rs)
     cands: list[_Head] = []
-    for i, (s, e) in enumerate(lines):
+    for i in lines.nonblank():  # a blank line is never a speaker line
+        guard.tick()
+        s, e = lines[i]
         if i in skip or e - s == 0 or e - s > 200:
             continue
         line = text[s:e]
         stripped = line.strip()
-        if not stripped or (not_sp and not_sp.match(stripped)):
+        if not stripped or (not_sp and guard.match(not_sp, stripped,
+                                                   rule="not_speakers.pattern")):
             continue
-        if ops and ops.match(stripped):
+        if ops and guard.match(ops, stripped, rule="operators.pattern"):
             cands.append(_Head(i, stripped, "", "operator", None))
             continue
         for entry in entries:
-            m = entry.regex.match(line)
+            m = guard.match(entry.regex, line, rule=entry.id)
             if not m:
                 continue
             name = m.group("name").strip()
@@ -362,17 +456,20 @@ def _speaker_heads(rs: RuleSet, text: str, lines, skip: set[int], participants) 
     return heads
 
 
-def _turns(rs: RuleSet, text: str, lines, heads: list[_Head], participants):
+def _turns(rs: RuleSet, text: str, lines: _Lines, heads: list[_Head], participants):
     sections = rs.patterns.get("sections", {})
     qa_re, prep_re, qa_op = sections.get("qa"), sections.get("prepared"), sections.get(
         "qa_operator")
     # explicit section markers by line
     markers: list[tuple[int, str]] = []
-    for i, (s, e) in enumerate(lines):
+    candidates = range(len(lines)) if _matches_empty((qa_re, prep_re)) else lines.nonblank()
+    for i in candidates:
+        guard.tick()
+        s, e = lines[i]
         line = text[s:e].strip()
-        if qa_re is not None and qa_re.match(line):
+        if qa_re is not None and guard.match(qa_re, line, rule="sections.qa"):
             markers.append((i, "qa"))
-        elif prep_re is not None and prep_re.match(line):
+        elif prep_re is not None and guard.match(prep_re, line, rule="sections.prepared"):
             markers.append((i, "prepared"))
     turns: list[Turn] = []
     speaker_spans: list[tuple[int, int]] = []
@@ -380,6 +477,7 @@ def _turns(rs: RuleSet, text: str, lines, heads: list[_Head], participants):
     mi = 0
     qa_style = any(h.rule == "LAYOUT-005" for h in heads)
     for k, h in enumerate(heads):
+        guard.tick()
         while mi < len(markers) and markers[mi][0] <= h.line:
             section = markers[mi][1]
             mi += 1
@@ -401,8 +499,8 @@ def _turns(rs: RuleSet, text: str, lines, heads: list[_Head], participants):
             role = "analyst" if h.name.lower().startswith("q") else "executive"
         elif title and not role:
             role = _role_of(rs, title)
-        body = text[start:end]
-        if role == "operator" and qa_op is not None and qa_op.search(body):
+        if role == "operator" and qa_op is not None and \
+                guard.search(qa_op, text[start:end], rule="sections.qa_operator"):
             section = "qa"
         if role == "analyst":
             section = "qa"
@@ -413,24 +511,24 @@ def _turns(rs: RuleSet, text: str, lines, heads: list[_Head], participants):
     return turns, speaker_spans
 
 
-def _sentences(rs: RuleSet, text: str, lines, turns: list[Turn], skip: set[int],
+def _sentences(rs: RuleSet, text: str, lines: _Lines, turns: list[Turn], skip: set[int],
                heads: list[_Head]) -> list[Sentence]:
     boundary = rs.patterns.get("sentences", {}).get("boundary")
     head_lines = {h.line for h in heads if h.inline_start is None}
+    inline_starts = {h.line: h.inline_start for h in heads if h.inline_start is not None}
     starts = [t.start for t in turns]
     out: list[Sentence] = []
-    for i, (s, e) in enumerate(lines):
+    for i in lines.nonblank():  # a blank line holds no sentence
+        guard.tick()
+        s, e = lines[i]
         if i in skip or i in head_lines or s == e:
             continue
-        lo = s
-        for h in heads:
-            if h.line == i and h.inline_start is not None:
-                lo = h.inline_start
+        lo = inline_starts.get(i, s)
         ti = bisect.bisect_right(starts, lo) - 1
         pieces = []
         pos = lo
         if boundary is not None:
-            for m in boundary.finditer(text, lo, e):
+            for m in guard.finditer(boundary, text, lo, e, rule="sentences.boundary"):
                 pieces.append((pos, m.start()))
                 pos = m.end()
         pieces.append((pos, e))
@@ -471,14 +569,15 @@ def slug(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
-def _metadata(rs: RuleSet, text: str, lines, turns: list[Turn]) -> Metadata:
+def _metadata(rs: RuleSet, text: str, lines: _Lines, turns: list[Turn]) -> Metadata:
     meta = Metadata()
     first_turn_end = turns[min(2, len(turns) - 1)].end if turns else len(text)
     head_end = max(lines[min(len(lines) - 1, 40)][1], min(first_turn_end, 6000))
-    head = text[:head_end]
+    head = text[:min(head_end, HEADER_CHARS)]
+    head20 = text[: min(lines[min(len(lines) - 1, 20)][1], HEADER_CHARS)]
     groups = rs.metadata
     for entry in groups.get("company_ticker", []):
-        m = entry.regex.search(text[: lines[min(len(lines) - 1, 20)][1]])
+        m = guard.search(entry.regex, head20, rule=entry.id)
         if m:
             meta.company = m.group("company").strip().rstrip(",")
             meta.ticker = m.group("ticker") or ""
@@ -486,7 +585,7 @@ def _metadata(rs: RuleSet, text: str, lines, turns: list[Turn]) -> Metadata:
             break
     if not meta.company:
         for entry in groups.get("company_title", []):
-            m = entry.regex.search(head)
+            m = guard.search(entry.regex, head, rule=entry.id)
             if m:
                 meta.company = m.group("company").strip()
                 break
@@ -494,7 +593,7 @@ def _metadata(rs: RuleSet, text: str, lines, turns: list[Turn]) -> Metadata:
         first = meta.company.split()[0].rstrip(".,")
         meta.company_slug = slug(first)
     for entry in groups.get("call_period", []):
-        m = entry.regex.search(head)
+        m = guard.search(entry.regex, head, rule=entry.id)
         if not m:
             continue
         gd = m.groupdict()
@@ -510,7 +609,7 @@ def _metadata(rs: RuleSet, text: str, lines, turns: list[Turn]) -> Metadata:
         meta.fiscal_calendar = bool(gd.get("fiscal"))
         break
     for entry in groups.get("period_end", []):
-        for m in entry.regex.finditer(head):
+        for m in guard.finditer(entry.regex, head, rule=entry.id):
             d = parse_date(m.group("date"))
             if d:
                 meta.period_end = d
@@ -524,8 +623,9 @@ def _metadata(rs: RuleSet, text: str, lines, turns: list[Turn]) -> Metadata:
             meta.fiscal_calendar = True
     elif meta.fiscal_year and meta.quarter and not meta.fiscal_calendar:
         meta.period_end = _quarter_end(meta.fiscal_year, meta.quarter, 12)
+    head25 = text[: min(lines[min(len(lines) - 1, 25)][1], HEADER_CHARS)]
     for entry in groups.get("call_date", []):
-        m = entry.regex.search(text[: lines[min(len(lines) - 1, 25)][1]])
+        m = guard.search(entry.regex, head25, rule=entry.id)
         if m:
             meta.call_date = parse_date(m.group("date"))
             if meta.call_date:
@@ -533,7 +633,7 @@ def _metadata(rs: RuleSet, text: str, lines, turns: list[Turn]) -> Metadata:
     if meta.fiscal_year is None and meta.call_date is not None:
         meta.fiscal_year = meta.call_date.year  # an undated event: the call's calendar year
     for entry in groups.get("reporting_scale", []):
-        if entry.regex.search(text):
+        if guard.search(entry.regex, text, rule=entry.id):
             meta.reporting_scale = int(entry.get("scale", 1))
             break
     return meta

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import guard
 from .attribute import Fact, attribute
-from .documents import Document, decode, parse, read_bytes
+from .documents import Document, parse, read_text
 from .facts import facts_frame
 from .recognize import recognize
 from .ruleset import RuleSet, load_rules
@@ -32,20 +33,22 @@ class DocumentResult:
 
 def process_text(text: str, doc_id: str, rules: RuleSet | None = None,
                  settings: Settings = DEFAULT) -> DocumentResult:
+    """Process one transcript's text under its time budget (``settings.doc_timeout``): a
+    document that overruns it raises DocumentTimeout naming the rule or stage that ran long."""
     rs = rules or load_rules()
     t0 = time.monotonic()
-    deadline = t0 + settings.doc_timeout if settings.doc_timeout else None
-    doc = parse(text, doc_id, rs)
-    mentions = recognize(doc, rs, settings, deadline)
-    facts = attribute(doc, mentions, rs)
+    with guard.budget(doc_id, settings):
+        doc = parse(text, doc_id, rs, settings)
+        mentions = recognize(doc, rs, settings)
+        guard.set_stage("attribute")
+        facts = attribute(doc, mentions, rs)
     return DocumentResult(doc_id, doc, facts, time.monotonic() - t0)
 
 
 def process_file(path: str | os.PathLike, rules: RuleSet | None = None,
                  settings: Settings = DEFAULT, doc_id: str | None = None) -> DocumentResult:
     """Read, decode and process one transcript file (errors: InputFileError, one line)."""
-    data = read_bytes(path, settings)
-    text, encoding = decode(data, str(path), settings)
+    text, encoding = read_text(path, settings)
     name = doc_id or os.path.splitext(os.path.basename(os.fspath(path)))[0]
     result = process_text(text, name, rules, settings)
     result.document.metadata.encoding = encoding

@@ -6,14 +6,13 @@ Nothing here knows a metric: that is the attribute stage.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import regex
 
+from . import guard
 from .documents import Document
-from .errors import DocumentTimeout
 from .quantities import half_unit
 from .ruleset import Entry, RuleSet
 from .settings import DEFAULT, Settings
@@ -111,21 +110,33 @@ def parse_words(text: str, lex: _Lexicon) -> tuple[Decimal, Decimal]:
 
 def recognize(doc: Document, rs: RuleSet, settings: Settings = DEFAULT,
               deadline: float | None = None) -> list[Mention]:
-    """All figures of ``doc``, non-overlapping, sorted by position."""
+    """All figures of ``doc``, non-overlapping, sorted by position.
+
+    Runs under the document's time budget (:mod:`extractor.guard`): the one the pipeline
+    opened, else one made from ``settings`` (and ``deadline``, a ``time.monotonic()`` value).
+    A pattern that runs too long raises :class:`~extractor.errors.DocumentTimeout` naming it.
+    """
+    with guard.budget(doc.doc_id, settings, deadline=deadline, hard=False):
+        guard.set_stage("recognize")
+        return _recognize(doc, rs)
+
+
+# A note for profiling: each recogniser is one finditer over the whole text (about 1 s per MB
+# for the current rule set, linear). A pre-filter that runs the full patterns only on candidate
+# lines would have to prove that a pattern never matches or looks across a newline and never
+# matches blank text; rules are data, so that proof would be an analysis of their regexes. Not
+# done: the cost is linear and bounded by the time budget; the quadratic parts were elsewhere
+# (the overlap selection below, and line bookkeeping in documents.py).
+def _recognize(doc: Document, rs: RuleSet) -> list[Mention]:
     lex = lexicon(rs)
     cands: list[Mention] = []
     text = doc.text
     for order, entry in enumerate(rs.recognizers):
-        try:
-            for m in entry.regex.finditer(text, timeout=settings.regex_timeout):
-                if deadline is not None and time.monotonic() > deadline:
-                    raise DocumentTimeout(doc.doc_id, settings.doc_timeout, entry.id)
-                for mention in _mentions(entry, m, lex, doc):
-                    if not doc.is_excluded(mention.start, mention.end):
-                        mention.groups["_order"] = str(order)
-                        cands.append(mention)
-        except TimeoutError:
-            raise DocumentTimeout(doc.doc_id, settings.regex_timeout, entry.id) from None
+        for m in guard.finditer(entry.regex, text, rule=entry.id):
+            for mention in _mentions(entry, m, lex, doc):
+                if not doc.is_excluded(mention.start, mention.end):
+                    mention.groups["_order"] = str(order)
+                    cands.append(mention)
     return _corrections(_select(cands), rs, text)
 
 
@@ -133,14 +144,14 @@ def _select(cands: list[Mention]) -> list[Mention]:
     """Keep the longest match where figures overlap (ties: the rule declared first)."""
     cands.sort(key=lambda c: (-c.length, _KIND_ORDER[c.kind], int(c.groups["_order"]),
                               c.start))
-    taken: list[tuple[int, int]] = []
+    taken = _Taken(max((c.end for c in cands), default=0) + 1)
     chosen: list[Mention] = []
     groups_taken: dict[tuple[int, int], bool] = {}
     for c in cands:
         key = (c.match_start, c.match_end)
-        if any(s < c.end and c.start < e for s, e in taken) and not groups_taken.get(key):
+        if taken.overlaps(c.start, c.end) and not groups_taken.get(key):
             continue
-        taken.append((c.start, c.end))
+        taken.add(c.start, c.end)
         groups_taken[key] = True
         chosen.append(c)
     # a range contributes two mentions from one match: keep both, drop stray overlaps
@@ -153,14 +164,37 @@ def _select(cands: list[Mention]) -> list[Mention]:
     return out
 
 
+class _Taken:
+    """Spans already chosen. ``overlaps(a, b)`` is ``any(s < b and a < e for s, e in spans)``
+    without the quadratic scan: the characters covered by non-empty spans are marked in a
+    bytearray (one byte a character of the text), empty spans kept apart (none in practice)."""
+
+    def __init__(self, size: int) -> None:
+        self.covered = bytearray(size)
+        self.spans: list[tuple[int, int]] = []
+        self.empty: list[int] = []
+
+    def add(self, s: int, e: int) -> None:
+        self.spans.append((s, e))
+        if s < e:
+            self.covered[s:e] = b"\x01" * (e - s)
+        else:
+            self.empty.append(s)
+
+    def overlaps(self, a: int, b: int) -> bool:
+        if a < b:  # non-empty spans overlap when they share a character
+            return self.covered.find(1, a, b) >= 0 or any(a < p < b for p in self.empty)
+        return any(s < b and a < e for s, e in self.spans)  # an empty candidate: the plain test
+
+
 def _corrections(mentions: list[Mention], rs: RuleSet, text: str) -> list[Mention]:
     """'$32 -- sorry, $23.1 million': keep only the corrected reading."""
-    pats = [e.regex for e in rs.entries("corrections")]
+    pats = rs.entries("corrections")
     out: list[Mention] = []
     for i, m in enumerate(mentions):
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
         if nxt is not None and nxt.kind == m.kind and \
-                any(p.match(text[m.end:nxt.start]) for p in pats):
+                any(guard.match(p.regex, text[m.end:nxt.start], rule=p.id) for p in pats):
             continue
         out.append(m)
     return out

@@ -284,13 +284,76 @@ def _spaces(source: str) -> str:
 
 
 def _compile(source: str, fragments: dict[str, str], file: str, rule_id: str | None, key: str,
-             flags: int = FLAGS) -> regex.Pattern:
+             flags: int = FLAGS, examples: Any = None) -> regex.Pattern:
     expanded = _spaces(_expand(source, fragments, (), file, rule_id, key))
     try:
-        return regex.compile(expanded, flags)
+        compiled = regex.compile(expanded, flags)
     except (regex.error, ValueError, OverflowError) as exc:
         raise RuleFileError(file, f"regex does not compile: {exc}", rule_id=rule_id,
                             key=key) from None
+    _probe(compiled, file, rule_id, key, _example_text(examples))
+    return compiled
+
+
+# ---------------------------------------------------------------------------------------------
+# Catastrophic backtracking: every compiled pattern is run on adversarial probe strings when it
+# is loaded. Short runs of one character catch exponential patterns ("(a|a)+$" explodes within
+# forty characters); long runs catch polynomial ones ("(a+)+$" is fine on a line and stalls on
+# a 20 MB one). A pattern that does not finish a probe within PROBE_TIMEOUT is run again with
+# PROBE_CONFIRM (a loaded machine is not a bad rule) and rejected if it still does not finish.
+PROBE_TIMEOUT = 0.1
+PROBE_CONFIRM = 1.0
+_PROBE_LONG = 1000
+
+
+def _probe_strings() -> list[tuple[str, str]]:
+    """(description, text) of every probe, the cheap ones first. Each is a run of one unit
+    followed by a tail of punctuation: the run is what nested repeats backtrack over, the tail
+    holds the literal such a pattern waits for (the engine skips a text without it)."""
+    tail = "!\"#$%&'*+,-./:;<=>?@\\^_`|~"
+    short = [(f"{ch!r} * 40 + {tail!r}", ch * 40 + tail)
+             for ch in "abcdefghijklmnopqrstuvwxyz01 $,.-([\u00a0"]
+    n = _PROBE_LONG
+    units = ["a", "Aa", "1", "1,", "a ", " ", "$", "a\n", "a1 ,.-$[(\u00a0"]
+    long = [(f"{u!r} * {n // len(u)} + {tail!r}", u * (n // len(u)) + tail) for u in units]
+    long.append((f"'[' * {n // 2} + '(' * {n // 2}", "[" * (n // 2) + "(" * (n // 2)))
+    return short + long
+
+
+_PROBES = _probe_strings()
+_SAFE: set[tuple[str, int, str]] = set()  # (source, flags, suffix) that passed every probe
+_SUFFIX_CHARS = 600
+
+
+def _example_text(examples: Any) -> str:
+    """The rule's own example sentences, appended to each probe: a pattern that needs a literal
+    ("USD", "per share") is only tried, and can only backtrack, where that literal occurs."""
+    items = (examples.get("match") or []) if isinstance(examples, dict) else (examples or [])
+    texts = [it.get("text") if isinstance(it, dict) else it for it in items]
+    joined = " ".join(t for t in texts if isinstance(t, str))
+    return joined[:_SUFFIX_CHARS]
+
+
+def _probe(pattern: regex.Pattern, file: str, rule_id: str | None, key: str,
+           suffix: str = "") -> None:
+    """Reject ``pattern`` with a one-line RuleFileError when a probe string stalls it."""
+    if (pattern.pattern, pattern.flags, suffix) in _SAFE:
+        return
+    for desc, probe in _PROBES:
+        text = f"{probe} {suffix}" if suffix else probe
+        for limit in (PROBE_TIMEOUT, PROBE_CONFIRM):
+            try:
+                for _m in pattern.finditer(text, timeout=limit):
+                    pass
+                break
+            except TimeoutError:
+                if limit == PROBE_CONFIRM:
+                    what = desc + (" + ' ' + the rule's examples" if suffix else "")
+                    raise RuleFileError(
+                        file, f"catastrophic backtracking on probe {what} (no result within "
+                        f"{limit:g} s); rewrite the pattern without nested or overlapping "
+                        "repeats", rule_id=rule_id, key=key) from None
+    _SAFE.add((pattern.pattern, pattern.flags, suffix))
 
 
 def _build(directory: str, raw: Iterable[tuple[str, dict[str, Any]]]) -> RuleSet:
@@ -349,8 +412,8 @@ def _build(directory: str, raw: Iterable[tuple[str, dict[str, Any]]]) -> RuleSet
                         continue
                     _validate_semantics(file, top, item)
                     pattern = item.get("pattern")
-                    compiled = _compile(pattern, rs.fragments, file, rid, "pattern") \
-                        if pattern else None
+                    compiled = _compile(pattern, rs.fragments, file, rid, "pattern",
+                                        examples=item.get("examples")) if pattern else None
                     extra = {}
                     for k in ("label_right",):
                         if item.get(k):
@@ -433,7 +496,7 @@ def _metric(rs: RuleSet, file: str, item: dict[str, Any]) -> Metric:
     for i, c in enumerate(cues):
         if not isinstance(c, str):
             raise RuleFileError(file, "cues must be strings", rule_id=rid, key=f"cues[{i}]")
-        _compile(c, rs.fragments, file, rid, f"cues[{i}]")
+        _compile(c, rs.fragments, file, rid, f"cues[{i}]", examples=item.get("examples"))
     cue = None
     if cues:
         alts = "|".join(f"(?:{c})" for c in cues)
