@@ -6,6 +6,7 @@ Nothing here knows a metric: that is the attribute stage.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -121,23 +122,59 @@ def recognize(doc: Document, rs: RuleSet, settings: Settings = DEFAULT,
         return _recognize(doc, rs)
 
 
-# A note for profiling: each recogniser is one finditer over the whole text (about 1 s per MB
-# for the current rule set, linear). A pre-filter that runs the full patterns only on candidate
-# lines would have to prove that a pattern never matches or looks across a newline and never
-# matches blank text; rules are data, so that proof would be an analysis of their regexes. Not
-# done: the cost is linear and bounded by the time budget; the quadratic parts were elsewhere
-# (the overlap selection below, and line bookkeeping in documents.py).
-def _recognize(doc: Document, rs: RuleSet) -> list[Mention]:
+def candidate_ranges(entry: Entry, text: str, line_starts: list[int],
+                     prefilter: bool = True) -> list[tuple[int, int]]:
+    """Where a recogniser can match: the lines holding its declared ``anchor`` (a cheap pattern
+    every match contains), merged when adjacent; the whole text when it declares none.
+
+    A range runs to the line's newline and two characters more, so that the short lookaheads
+    at a match's end see what a full scan sees; no recogniser matches across a newline."""
+    anchor = entry.get("_anchor")
+    n = len(text)
+    if anchor is None or not prefilter:
+        return [(0, n)]
+    lines: list[int] = []
+    last = -1
+    for m in guard.finditer(anchor, text, rule=entry.id):
+        i = bisect.bisect_right(line_starts, m.start()) - 1
+        if i != last:
+            lines.append(i)
+            last = i
+    ranges: list[tuple[int, int]] = []
+    for i in lines:
+        s = line_starts[i]
+        e = min(n, (line_starts[i + 1] if i + 1 < len(line_starts) else n) + 2)
+        if ranges and s <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], e))
+        else:
+            ranges.append((s, e))
+    return ranges
+
+
+def _recognize(doc: Document, rs: RuleSet, prefilter: bool = True) -> list[Mention]:
     lex = lexicon(rs)
     cands: list[Mention] = []
     text = doc.text
+    seen: set[tuple[str, int, int]] = set()
     for order, entry in enumerate(rs.recognizers):
-        for m in guard.finditer(entry.regex, text, rule=entry.id):
-            for mention in _mentions(entry, m, lex, doc):
-                if not doc.is_excluded(mention.start, mention.end):
-                    mention.groups["_order"] = str(order)
-                    cands.append(mention)
+        for s, e in candidate_ranges(entry, text, doc.line_starts, prefilter):
+            for m in guard.finditer(entry.regex, text, s, e, rule=entry.id):
+                key = (entry.id, m.start(), m.end())
+                if key in seen:  # ranges overlap by two characters at most
+                    continue
+                seen.add(key)
+                cands.extend(_keep(entry, m, lex, doc, order))
     return _corrections(_select(cands), rs, text)
+
+
+def _keep(entry: Entry, m: regex.Match, lex: _Lexicon, doc: Document, order: int
+          ) -> list[Mention]:
+    out = []
+    for mention in _mentions(entry, m, lex, doc):
+        if not doc.is_excluded(mention.start, mention.end):
+            mention.groups["_order"] = str(order)
+            out.append(mention)
+    return out
 
 
 def _select(cands: list[Mention]) -> list[Mention]:

@@ -35,6 +35,7 @@ _PATTERNED = {**_ENTRY_COMMON, "pattern": (STR, True), "examples": (EXAMPLES, Fa
 
 SECTIONS: dict[str, tuple[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     "rules": ("list", {**_PATTERNED, "name": (STR, True), "kind": (STR, True),
+                       "anchor": (STR, False),
                        "range": (BOOL, False), "multiplier": (STR, False),
                        "currency": (STR, False), "fraction": (BOOL, False),
                        "tiers": (BOOL, False)}),
@@ -415,7 +416,7 @@ def _build(directory: str, raw: Iterable[tuple[str, dict[str, Any]]]) -> RuleSet
                     compiled = _compile(pattern, rs.fragments, file, rid, "pattern",
                                         examples=item.get("examples")) if pattern else None
                     extra = {}
-                    for k in ("label_right",):
+                    for k in ("label_right", "anchor"):
                         if item.get(k):
                             extra[k] = _compile(item[k], rs.fragments, file, rid, k)
                     entry = Entry(rid, file, top, {**item, **{f"_{k}": v for k, v in
