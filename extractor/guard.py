@@ -62,6 +62,8 @@ class BudgetExceeded(DocumentTimeout):
     def __init__(self, doc_id: str, seconds: float, rule_id: str | None, stage: str = "",
                  last_rule: str | None = None, per_search: bool = False) -> None:
         super().__init__(doc_id, seconds, rule_id)
+        self.doc_id = doc_id
+        self.seconds = seconds
         self.stage = stage
         self.last_rule = last_rule
         self.per_search = per_search
@@ -76,6 +78,10 @@ class BudgetExceeded(DocumentTimeout):
                   (f" in the {stage} stage" if stage else "") + \
                   (f" (last rule run: {last_rule})" if last_rule else "")
         self.args = (msg,)
+
+    def __reduce__(self) -> tuple:  # picklable (a batch worker may send it to the parent)
+        return (BudgetExceeded, (self.doc_id, self.seconds, self.rule_id, self.stage,
+                                 self.last_rule, self.per_search))
 
 
 class Budget:
