@@ -377,3 +377,18 @@ def test_excel_safe_csv_reads_back_with_pandas() -> None:
     assert buf.getvalue() == "doc_id,value,text,speaker\nd,-3.4,'=2+5,'@evil\n"
     df = pd.read_csv(io.StringIO(buf.getvalue()), dtype=str, keep_default_na=False)
     assert csvsafe.unescape_frame(df).to_dict("records") == rows
+
+
+@PROFILE
+@given(st.one_of(transcripts(), adversarial(), ANY_TEXT))
+def test_recogniser_anchors_find_what_a_full_scan_finds(text: str) -> None:
+    """The anchor pre-filter (rules' ``anchor``, recognize.candidate_ranges) is exact."""
+    from extractor.recognize import _recognize
+
+    rs = load_rules()
+    doc = parse(text, "a", rs)
+    with guard.budget("a", BUDGET):
+        fast = _recognize(doc, rs, prefilter=True)
+        full = _recognize(doc, rs, prefilter=False)
+    assert [(m.rule_id, m.start, m.end, str(m.value), m.unit) for m in fast] == \
+        [(m.rule_id, m.start, m.end, str(m.value), m.unit) for m in full]
