@@ -24,6 +24,11 @@ test: $(STAMP)
 	-sh scripts/ensure-chromium.sh
 	$(PY) -m pytest
 
+## the benchmark: throughput, 1 -> 2 worker scaling, memory at two corpus sizes, peers
+## (BENCH_ARGS=--quick for a small run); see README "Scale and benchmark"
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 ## the fuzz run (not part of `make test`): the property tests with a large Hypothesis budget
 ## (FUZZ_PROFILE=fuzz: 3,000 examples a property; FUZZ_PROFILE=dev: 200) and the heavy
 ## hostile-input tests (a 20 MB single line, a 1,000-document batch); see README "Hostile input"

@@ -38,6 +38,7 @@ from .sources import expand_inputs, is_url, read_url
 from .validate import number_rows, validate_facts
 
 CHUNK = 48  # documents per task: validation runs once per chunk, not per document
+BUCKET_ROWS = 4000  # facts per bucket of the cross-document checks (memory of one task)
 CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a running batch
 MANIFEST_COLUMNS = ["path", "doc_id", "company", "status", "reason", "facts", "findings"]
 
@@ -483,28 +484,40 @@ def _corpus_findings(facts: CsvSink | ParquetSink, companies: dict[str, str], ro
     wanted = {d for d, c in companies.items() if c and per_company[c] > 1}
     if not wanted:
         return []  # no company with two documents
-    buckets = max(8, min(4096, rows // 20_000 + 1))
+    buckets = max(8, rows // BUCKET_ROWS + 1)
     spool = tempfile.mkdtemp(prefix="figures-corpus-")
     try:
-        handles: dict[int, Any] = {}
-        writers: dict[int, Any] = {}
-        for row in _fact_rows(facts):
+        pending: dict[int, list[list[str]]] = {}
+        held = 0
+        written: set[int] = set()
+
+        def flush(b: int) -> None:
+            path = os.path.join(spool, f"{b:06d}.csv")
+            with open(path, "a", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                if b not in written:
+                    w.writerow(FACT_COLUMNS)
+                    written.add(b)
+                w.writerows(pending.pop(b))
+
+        for row in _fact_rows(facts):  # buffered appends: few open files, bounded memory
             doc_id = row[0]
             if doc_id not in wanted:
                 continue
             b = zlib.crc32(companies[doc_id].encode("utf-8")) % buckets
-            if b not in writers:
-                handles[b] = open(os.path.join(spool, f"{b:04d}.csv"), "w",  # noqa: SIM115
-                                  encoding="utf-8", newline="")
-                writers[b] = csv.writer(handles[b], lineterminator="\n")
-                writers[b].writerow(FACT_COLUMNS)
-            writers[b].writerow(row)
-        for fh in handles.values():
-            fh.close()
+            pending.setdefault(b, []).append(row)
+            held += 1
+            if held >= 10_000:
+                for k in list(pending):
+                    flush(k)
+                held = 0
+        for k in list(pending):
+            flush(k)
+        handles = sorted(written)
 
         def tasks() -> Iterator[tuple[str, dict[str, str]]]:
-            for b in sorted(handles):
-                with open(os.path.join(spool, f"{b:04d}.csv"), encoding="utf-8") as fh:
+            for b in handles:
+                with open(os.path.join(spool, f"{b:06d}.csv"), encoding="utf-8") as fh:
                     text = fh.read()
                 yield text, {d: c for d, c in companies.items()
                              if d in wanted and zlib.crc32(c.encode("utf-8")) % buckets == b}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: st
     from .batch import run_batch
 
     settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding)
+    signal.signal(signal.SIGTERM, _terminated)  # a killed run stops its workers, keeps partials
     try:
         summary = run_batch(paths, out, findings, settings, progress=progress,
                             on_error=lambda msg: click.echo(f"error: {msg}", err=True),
@@ -118,6 +120,10 @@ def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on:
                         on_error=lambda msg: click.echo(f"error: {msg}", err=True))
     click.echo(summary.line() + (f" -> {report_dir}" if report_dir else ""), err=True)
     sys.exit(summary.exit_status(fail_on))
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @cli.command("rules")

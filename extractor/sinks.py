@@ -26,12 +26,19 @@ PART_ROWS = 65536  # rows buffered before a part file is spooled
 
 
 def render_csv(rows: Iterable[dict], columns: Sequence[str], header: bool = False) -> str:
-    """CSV text of ``rows`` (missing cells empty, booleans ``true``/``false``)."""
+    """CSV text of ``rows`` (missing cells empty, booleans ``true``/``false``).
+
+    A row with a carriage return in a cell (a lone CR, a classic-Mac line break kept in a
+    sentence) has every cell quoted: the csv module quotes only the characters of the line
+    terminator (here \\n), and a reader would split the row at an unquoted CR."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     if header:
         w.writerow(columns)
-    w.writerows([cell(r.get(c)) for c in columns] for r in rows)
+    for r in rows:
+        cells = [cell(r.get(c)) for c in columns]
+        (quoted if any("\r" in c for c in cells) else w).writerow(cells)
     return buf.getvalue()
 
 

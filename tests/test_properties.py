@@ -16,8 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extractor import csvsafe, guard
@@ -188,14 +187,9 @@ def test_independent_of_document_order(texts: list[str]) -> None:
         assert a.equals(b)
 
 
-def _lone_cr(text: str) -> bool:
-    return "\r" in text.replace("\r\n", "")
-
-
 @PROFILE
 @given(st.one_of(transcripts(), adversarial()))
 def test_csv_round_trip_is_identity(text: str) -> None:
-    assume(not _lone_cr(text))  # see test_csv_round_trip_with_a_lone_carriage_return
     table = _check(text)
     csv_text = to_csv_text(table, FACT_COLUMNS)
     back = read_facts_text(csv_text)
@@ -203,13 +197,9 @@ def test_csv_round_trip_is_identity(text: str) -> None:
     assert to_csv_text(back, FACT_COLUMNS) == csv_text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "found by test_csv_round_trip_is_identity: a lone CR (a classic-Mac line break) stays in "
-    "the sentence and speaker cells, and sinks.render_csv writes it unquoted (Python 3.11's csv "
-    "quotes only the lineterminator's characters, here \\n), so readers split the row there. "
-    "Fix in sinks.render_csv: quote every cell of a row that has a \\r. Move this example into "
-    "the property test when fixed."))
 def test_csv_round_trip_with_a_lone_carriage_return() -> None:
+    """Found by test_csv_round_trip_is_identity: a lone CR (a classic-Mac line break) stays in
+    the sentence and speaker cells; sinks.render_csv quotes such a row."""
     text = "Jane Roe - CFO\nRevenue was $5 million.\rNet loss was $2 million.\n"
     table = _check(text)
     assert len(table) == 2
