@@ -35,7 +35,7 @@ from .schemas.findings import COLUMNS as FINDING_COLUMNS
 from .settings import DEFAULT, Settings
 from .sinks import CsvSink, ParquetSink, open_sink, render_csv
 from .sources import expand_inputs, is_url, read_url
-from .validate import number_rows, validate_facts
+from .validate import number_rows, validate_facts, validate_findings
 
 CHUNK = 48  # documents per task: validation runs once per chunk, not per document
 BUCKET_ROWS = 4000  # facts per bucket of the cross-document checks (memory of one task)
@@ -225,6 +225,11 @@ def _work(task: Task) -> ChunkResult:
         docs.append(DocRecord(o.path, o.doc_id, o.status, o.reason, len(o.facts),
                               len(findings), message, company))
     finding_rows.extend(extra)
+    if finding_rows:  # the findings contract too, once per chunk (a guard: expected clean)
+        frame = pd.DataFrame(finding_rows, columns=FINDING_COLUMNS).astype("string")
+        guard_rows = number_rows(validate_findings(frame).to_dict("records"))
+        finding_rows.extend(guard_rows)
+        extra = extra + guard_rows
     return ChunkResult(task.first, docs, _render(fact_rows, "facts", task.facts_format),
                        _render(finding_rows, "findings", task.findings_format), len(extra))
 

@@ -36,3 +36,19 @@ def test_span_text_matches_the_document() -> None:
     result = processed(str(EXAMPLES / "ex02_harrowgate_h1.txt"))
     for f in result.facts:
         assert result.document.text[f.start:f.end] == f.text
+
+
+def test_findings_table_contract() -> None:
+    import pandas as pd
+
+    from extractor.checks import run_document_checks
+    from extractor.validate import validate_findings
+
+    findings = run_document_checks(processed(str(EXAMPLES / "ex01_pellucid_q3.txt")))
+    assert len(findings) and len(validate_findings(findings)) == 0
+    bad = findings.copy()
+    bad.loc[0, "severity"] = "fatal"
+    bad.loc[1, "check_id"] = "XC-1"
+    got = validate_findings(pd.DataFrame(bad))
+    assert sorted(got["check_id"]) == ["SCHEMA-ISIN", "SCHEMA-STR-MATCHES"]
+    assert sorted(got["observed"]) == ["XC-1", "fatal"]
