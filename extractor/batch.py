@@ -230,13 +230,18 @@ def _work(task: Task) -> ChunkResult:
         guard_rows = number_rows(validate_findings(frame).to_dict("records"))
         finding_rows.extend(guard_rows)
         extra = extra + guard_rows
-    return ChunkResult(task.first, docs, _render(fact_rows, "facts", task.facts_format),
-                       _render(finding_rows, "findings", task.findings_format), len(extra))
+    safe = task.settings.excel_safe
+    return ChunkResult(task.first, docs, _render(fact_rows, "facts", task.facts_format, safe),
+                       _render(finding_rows, "findings", task.findings_format, safe), len(extra))
 
 
-def _render(rows: list[dict], table: str, fmt: str | None) -> Any:
+def _render(rows: list[dict], table: str, fmt: str | None, excel_safe: bool = False) -> Any:
     if fmt is None:
         return None
+    if excel_safe and fmt != "parquet":
+        from .csvsafe import escape_row
+
+        rows = [escape_row(r) for r in rows]
     if fmt == "parquet":
         from .parquet import FACTS_SCHEMA, FINDINGS_SCHEMA, rows_to_table
 
@@ -383,7 +388,8 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
         if "findings" in sinks:
             corpus = _corpus_findings(sinks["facts"], companies, summary.facts, runner)
             summary.findings += len(corpus)
-            sinks["findings"].write(_render(corpus, "findings", formats[1]))
+            sinks["findings"].write(_render(corpus, "findings", formats[1],
+                                            settings.excel_safe))
         for s in sinks.values():
             s.close()
     except BaseException:

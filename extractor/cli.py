@@ -16,8 +16,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
 
 def _settings(workers: int, max_bytes: int | None, doc_timeout: float | None,
-              fallback: str | None) -> Settings:
-    kw: dict = {"workers": workers}
+              fallback: str | None, excel_safe: bool = False) -> Settings:
+    kw: dict = {"workers": workers, "excel_safe": excel_safe}
     if max_bytes is not None:
         kw["max_doc_bytes"] = max_bytes
     if doc_timeout is not None:
@@ -41,6 +41,9 @@ _common = [
                  help="encoding to try when a file is not UTF-8 (e.g. cp1252); recorded"),
     click.option("--progress/--no-progress", default=None,
                  help="progress bar (default: when stderr is a terminal)"),
+    click.option("--excel-safe", is_flag=True, default=False,
+                 help="CSV for spreadsheets: text cells starting with = + - @ get a leading "
+                      "quote (see extractor.csvsafe; off by default: exact text for pandas)"),
 ]
 
 
@@ -72,12 +75,12 @@ def cli() -> None:
 def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: str | None,
             resume: bool, scheduler: str | None, workers: int, max_bytes: int | None,
             doc_timeout: float | None, fallback_encoding: str | None,
-            progress: bool | None) -> None:
+            progress: bool | None, excel_safe: bool) -> None:
     """Extract every figure of the transcripts under PATHS (files or folders of *.txt, or
     fsspec URLs such as s3://bucket/calls/)."""
     from .batch import run_batch
 
-    settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding)
+    settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding, excel_safe)
     signal.signal(signal.SIGTERM, _terminated)  # a killed run stops its workers, keeps partials
     try:
         summary = run_batch(paths, out, findings, settings, progress=progress,
@@ -104,7 +107,7 @@ def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: st
 def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on: str,
           facts_out: str | None, findings_out: str | None, workers: int,
           max_bytes: int | None, doc_timeout: float | None, fallback_encoding: str | None,
-          progress: bool | None) -> None:
+          progress: bool | None, excel_safe: bool) -> None:
     """Cross-check the figures of PATHS and write a validation report per document.
 
     Exit status: 0 clean, 1 a finding at or above --fail-on, 2 usage or input errors."""
@@ -114,7 +117,7 @@ def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on:
     bad = [f for f in fmts if f not in ("md", "html", "json")]
     if bad or not fmts:
         raise click.UsageError(f"--format takes md, html, json (got {formats!r})")
-    settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding)
+    settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding, excel_safe)
     summary = run_check(paths, report_dir, fmts, settings, progress=progress,
                         facts_out=facts_out, findings_out=findings_out,
                         on_error=lambda msg: click.echo(f"error: {msg}", err=True))

@@ -20,6 +20,9 @@ class Settings:
     fallback_encoding: str | None = None
     #: worker processes of a batch; 0 means one per core
     workers: int = 0
+    #: CSV output for spreadsheets: text cells starting with = + - @ get a leading quote
+    #: (``--excel-safe``; see extractor.csvsafe). Off by default: pandas users get exact text
+    excel_safe: bool = False
     #: extra options, reserved
     extra: dict = field(default_factory=dict)
 

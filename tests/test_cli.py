@@ -52,3 +52,17 @@ def test_usage_error_is_one_line(tmp_path: Path) -> None:
     run = _figures("extract", str(EXAMPLES), "--out", str(tmp_path / "f.csv"), "--workers", "-3")
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
+
+
+def test_excel_safe_escapes_text_cells_only(tmp_path: Path) -> None:
+    doc = tmp_path / "inj.txt"
+    doc.write_text("Jane Roe - CFO\n=HYPERLINK(\"x\") other expense came to $(3.4) million in "
+                   "the third quarter of 2024.\n", encoding="utf-8")
+    plain, safe = tmp_path / "plain.csv", tmp_path / "safe.csv"
+    assert _figures("extract", str(doc), "--out", str(plain), "--workers", "1").returncode == 0
+    assert _figures("extract", str(doc), "--out", str(safe), "--workers", "1",
+                    "--excel-safe").returncode == 0
+    p, s = read_facts(str(plain)).iloc[0], read_facts(str(safe)).iloc[0]
+    assert p.value == s.value == "-3400000"  # numeric columns are never changed
+    assert p.sentence.startswith("=HYPERLINK") and s.sentence.startswith("'=HYPERLINK")
+    assert p.speaker == s.speaker == "Jane Roe (CFO)"
