@@ -75,14 +75,7 @@ def find_periods(rs: RuleSet, text: str, start: int, end: int) -> list[PeriodMen
                 span = "M:" + (gd.get("month") or "")[:3].lower()
             out.append(PeriodMention(m.start(), m.end(), span, year, entry.id, m.group(),
                                      bool(gd.get("prior"))))
-    # keep the longest where two overlap
-    out.sort(key=lambda p: (p.start, -(p.end - p.start)))
-    kept: list[PeriodMention] = []
-    for p in out:
-        if kept and p.start < kept[-1].end:
-            continue
-        kept.append(p)
-    return kept
+    return _leftmost_longest(out)
 
 
 def find_dates(rs: RuleSet, text: str, start: int, end: int, meta: Metadata) -> list[DateMention]:
@@ -116,12 +109,17 @@ def find_dates(rs: RuleSet, text: str, start: int, end: int, meta: Metadata) -> 
                 date = _month_day(gd, meta)
             if date:
                 out.append(DateMention(m.start(), m.end(), date, entry.id, m.group()))
-    out.sort(key=lambda d: (d.start, -(d.end - d.start)))
-    kept: list[DateMention] = []
-    for d in out:
-        if kept and d.start < kept[-1].end:
+    return _leftmost_longest(out)
+
+
+def _leftmost_longest(items: list) -> list:
+    """Non-overlapping mentions: at each place the one starting first, the longest of those."""
+    items.sort(key=lambda x: (x.start, -(x.end - x.start)))
+    kept: list = []
+    for x in items:
+        if kept and x.start < kept[-1].end:
             continue
-        kept.append(d)
+        kept.append(x)
     return kept
 
 
