@@ -47,7 +47,7 @@ def facts_frame(facts: list[Fact] | list[dict[str, object]]) -> pd.DataFrame:
 
 def typed(df: pd.DataFrame) -> pd.DataFrame:
     """Cast a facts table (possibly read back from CSV) to its contract dtypes."""
-    df = df.reindex(columns=COLUMNS)
+    df = df.reindex(columns=COLUMNS, fill_value="")
     for c in STRING_COLUMNS:
         df[c] = df[c].fillna("").astype("string")
     for c in ("guidance", "uncertain"):

@@ -50,3 +50,20 @@ def test_example_disagreements_are_listed_as_data() -> None:
     assert all(d.get("reason") and d.get("kind") in ("convention", "gap") for d in listed)
     want = sorted(f"{d['id']}: {d['miss']}" for d in listed)
     assert sorted(sc.misses) == want
+
+
+@pytest.mark.corpus
+def test_seed_goldens_against_the_annotation(corpus) -> None:
+    """The reviewed golden files themselves, figure by figure, against seeds-expected.yaml."""
+    from conftest import GOLDEN
+    from extractor.batch import read_facts
+    from extractor.documents import decode
+
+    texts, tables = {}, []
+    for p in seed_paths():
+        texts[p.stem] = decode(p.read_bytes(), str(p))[0]
+        tables.append(read_facts(str(GOLDEN / p.stem / "facts.csv")))
+    sc = score(pd.concat(tables, ignore_index=True),
+               load_annotation(corpus / "seeds-expected.yaml"), texts)
+    assert (sc.annotated, sc.found, sc.metric_ok, sc.period_ok) == (90, 90, 90, 90), sc.misses
+    assert sc.extra == []
