@@ -496,42 +496,42 @@ def _corpus_findings(facts: CsvSink | ParquetSink, companies: dict[str, str], ro
     if not wanted:
         return []  # no company with two documents
     buckets = max(8, rows // BUCKET_ROWS + 1)
+    bucket_of = {d: zlib.crc32(companies[d].encode("utf-8")) % buckets for d in wanted}
     spool = tempfile.mkdtemp(prefix="figures-corpus-")
     try:
         pending: dict[int, list[list[str]]] = {}
         held = 0
-        written: set[int] = set()
+        members: dict[int, dict[str, str]] = {}  # bucket -> its documents and their company
 
         def flush(b: int) -> None:
             path = os.path.join(spool, f"{b:06d}.csv")
             with open(path, "a", encoding="utf-8", newline="") as fh:
                 w = csv.writer(fh, lineterminator="\n")
-                if b not in written:
+                if b not in members:
                     w.writerow(FACT_COLUMNS)
-                    written.add(b)
-                w.writerows(pending.pop(b))
+                    members[b] = {}
+                rows = pending.pop(b)
+                members[b].update((r[0], companies[r[0]]) for r in rows)
+                w.writerows(rows)
 
         for row in _fact_rows(facts):  # buffered appends: few open files, bounded memory
-            doc_id = row[0]
-            if doc_id not in wanted:
+            b = bucket_of.get(row[0])
+            if b is None:
                 continue
-            b = zlib.crc32(companies[doc_id].encode("utf-8")) % buckets
             pending.setdefault(b, []).append(row)
             held += 1
-            if held >= 10_000:
+            if held >= 8_000:
                 for k in list(pending):
                     flush(k)
                 held = 0
         for k in list(pending):
             flush(k)
-        handles = sorted(written)
+        del bucket_of
 
         def tasks() -> Iterator[tuple[str, dict[str, str]]]:
-            for b in handles:
+            for b in sorted(members):
                 with open(os.path.join(spool, f"{b:06d}.csv"), encoding="utf-8") as fh:
-                    text = fh.read()
-                yield text, {d: c for d, c in companies.items()
-                             if d in wanted and zlib.crc32(c.encode("utf-8")) % buckets == b}
+                    yield fh.read(), members[b]
 
         found = [r for rs in runner.ordered(_corpus_bucket, tasks(),
                                             lambda t: " while running the cross-document "
