@@ -26,15 +26,6 @@ from .ruleset import Metric, RuleSet
 FAMILY = {"money": "amount", "per_share": "amount", "percent": "percent", "runway": "runway"}
 DEAL_METRICS = {"milestone_eligibility", "milestone_payment", "upfront_payment", "equity_stake",
                 "partner_proceeds", "royalty_rate"}
-# the gap allowed between a figure and a cue that follows it: its own "of"-phrase ("$760 million
-# of development, regulatory and sales milestones") or a few bare modifiers ("$21 million set
-# guaranteed loans"), never a new clause ("$0.94 a year ago on adjusted net income")
-_RIGHT_GAP = regex.compile(
-    r"\A[ \t\u00a0]*(?:\[[^\]\n]{1,30}\][ \t\u00a0]*)?"
-    r"(?:(?:of|in|for|worth\ of)[ \t\u00a0]+(?:[a-z][a-z&'’-]*,?[ \t\u00a0]+){0,5}"
-    r"|(?:(?!(?:and|or|but|a|an|the|year|years|ago|on|at|to|by|with|from|last|this|that|which"
-    r"|compared|versus|up|down|was|were|is|are)\b)[a-z][a-z&'’-]*[ \t\u00a0]+){0,3})\Z",
-    regex.VERSION0)
 
 
 
@@ -183,7 +174,8 @@ class _Ctx:
         return first in self.rs.stop_names or name in self.rs.stop_names
 
     def names(self, raw: str) -> list[str]:
-        parts = regex.split(r",\s*(?:and\s+)?|\s+and\s+", raw)
+        (sep,) = self.rs.entries("name_separators")
+        parts = sep.regex.split(raw)
         out = []
         for p in parts:
             p = p.strip()
@@ -518,7 +510,8 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
     for cue in cues:
         if cue.start >= m.end and cue.start < hi and id(cue) not in claimed:
             gap = text[m.end:cue.start]
-            if _RIGHT_GAP.match(gap) and _allowed_left(cue, left):
+            if any(g.regex.match(gap) for g in rs.entries("right_gaps")) and \
+                    _allowed_left(cue, left):
                 _set_metric(f, cue, sent_text, "right")
                 claimed.add(id(cue))
                 return

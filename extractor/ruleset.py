@@ -61,6 +61,8 @@ SECTIONS: dict[str, tuple[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     "uncertainty": ("list", _PATTERNED),
     "corrections": ("list", _PATTERNED),
     "binders": ("list", _PATTERNED),
+    "right_gaps": ("list", _PATTERNED),
+    "name_separators": ("list", _PATTERNED),
     "clause_ends": ("list", _PATTERNED),
     "bare_amount_leads": ("list", _PATTERNED),
     "bare_amount_followers": ("list", _PATTERNED),
