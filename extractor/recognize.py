@@ -7,6 +7,7 @@ Nothing here knows a metric: that is the attribute stage.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -15,7 +16,7 @@ import regex
 from . import guard
 from .documents import Document
 from .quantities import half_unit
-from .ruleset import Entry, RuleSet
+from .ruleset import Entry, RuleSet, fold_for_keywords
 from .settings import DEFAULT, Settings
 
 _KIND_ORDER = {"runway": 0, "per_share": 1, "money": 2, "percent": 3}
@@ -122,28 +123,37 @@ def recognize(doc: Document, rs: RuleSet, settings: Settings = DEFAULT,
         return _recognize(doc, rs)
 
 
-def candidate_ranges(entry: Entry, text: str, line_starts: list[int],
-                     prefilter: bool = True) -> list[tuple[int, int]]:
-    """Where a recogniser can match: the lines holding its declared ``anchor`` (a cheap pattern
-    every match contains), merged when adjacent; the whole text when it declares none.
+def candidate_ranges(entry: Entry, text: str, line_starts: Sequence[int],
+                     prefilter: bool = True, folded: str | None = None
+                     ) -> list[tuple[int, int]]:
+    """Where a recogniser can match: the lines holding one of its declared ``keywords``
+    (literals every match contains, found with ``str.find`` in the document's folded text,
+    :func:`~extractor.ruleset.fold_for_keywords`), merged when adjacent; the whole text when
+    it declares none or the text cannot be folded. ``folded`` is the folded text when the
+    caller has it already (one per document).
 
     A range runs to the line's newline and two characters more, so that the short lookaheads
     at a match's end see what a full scan sees; no recogniser matches across a newline."""
-    anchor = entry.get("_anchor")
+    keywords = entry.get("_keywords")
     n = len(text)
-    if anchor is None or not prefilter:
+    if keywords is not None and prefilter and folded is None:
+        folded = fold_for_keywords(text)
+    if keywords is None or folded is None or not prefilter:
         return [(0, n)]
-    lines: list[int] = []
-    last = -1
-    for m in guard.finditer(anchor, text, rule=entry.id):
-        i = bisect.bisect_right(line_starts, m.start()) - 1
-        if i != last:
-            lines.append(i)
-            last = i
+    nlines = len(line_starts)
+    lines: set[int] = set()
+    for kw in keywords:
+        i = folded.find(kw)
+        while i >= 0:
+            li = bisect.bisect_right(line_starts, i) - 1
+            lines.add(li)
+            if li + 1 >= nlines:
+                break
+            i = folded.find(kw, line_starts[li + 1])
     ranges: list[tuple[int, int]] = []
-    for i in lines:
+    for i in sorted(lines):
         s = line_starts[i]
-        e = min(n, (line_starts[i + 1] if i + 1 < len(line_starts) else n) + 2)
+        e = min(n, (line_starts[i + 1] if i + 1 < nlines else n) + 2)
         if ranges and s <= ranges[-1][1]:
             ranges[-1] = (ranges[-1][0], max(ranges[-1][1], e))
         else:
@@ -151,7 +161,7 @@ def candidate_ranges(entry: Entry, text: str, line_starts: list[int],
     return ranges
 
 
-#: average line length (characters) above which the anchor pre-filter is skipped
+#: average line length (characters) above which the keyword pre-filter is skipped
 LONG_LINES = 5000
 
 
@@ -161,12 +171,13 @@ def _recognize(doc: Document, rs: RuleSet, prefilter: bool = True) -> list[Menti
     text = doc.text
     seen: set[tuple[str, int, int]] = set()
     # In a text of very long lines (a page scraped without line breaks, a 20 MB line) every
-    # line holds an anchor: the anchor search only adds its own cost to the full scan (20 MB:
-    # 24 s instead of 18 s), so the full scan, the reference, runs directly. (hostile input)
+    # line holds a keyword: the search only adds its own cost to the full scan, so the full
+    # scan, the reference, runs directly. (hostile input)
     if len(text) > LONG_LINES * max(1, len(doc.line_starts)):
         prefilter = False
+    folded = fold_for_keywords(text) if prefilter else None
     for order, entry in enumerate(rs.recognizers):
-        for s, e in candidate_ranges(entry, text, doc.line_starts, prefilter):
+        for s, e in candidate_ranges(entry, text, doc.line_starts, prefilter, folded):
             for m in guard.finditer(entry.regex, text, s, e, rule=entry.id):
                 key = (entry.id, m.start(), m.end())
                 if key in seen:  # ranges overlap by two characters at most

@@ -35,7 +35,7 @@ _PATTERNED = {**_ENTRY_COMMON, "pattern": (STR, True), "examples": (EXAMPLES, Fa
 
 SECTIONS: dict[str, tuple[str, dict[str, tuple[tuple[type, ...], bool]]]] = {
     "rules": ("list", {**_PATTERNED, "name": (STR, True), "kind": (STR, True),
-                       "anchor": (STR, False),
+                       "keywords": (LIST, False),
                        "range": (BOOL, False), "multiplier": (STR, False),
                        "currency": (STR, False), "fraction": (BOOL, False),
                        "tiers": (BOOL, False)}),
@@ -418,9 +418,11 @@ def _build(directory: str, raw: Iterable[tuple[str, dict[str, Any]]]) -> RuleSet
                     compiled = _compile(pattern, rs.fragments, file, rid, "pattern",
                                         examples=item.get("examples")) if pattern else None
                     extra = {}
-                    for k in ("label_right", "anchor"):
-                        if item.get(k):
-                            extra[k] = _compile(item[k], rs.fragments, file, rid, k)
+                    if item.get("label_right"):
+                        extra["label_right"] = _compile(item["label_right"], rs.fragments,
+                                                        file, rid, "label_right")
+                    if top == "rules":
+                        extra["keywords"] = _keywords(file, item)
                     entry = Entry(rid, file, top, {**item, **{f"_{k}": v for k, v in
                                                                 extra.items()}}, compiled)
                     rs.sections.setdefault(top, []).append(entry)
@@ -560,6 +562,41 @@ def _validate_semantics(file: str, section: str, item: dict[str, Any]) -> None:
         raise RuleFileError(file, "where is left, right or both", rule_id=rid, key="where")
     if section == "directions" and item["sense"] not in ("magnitude", "result"):
         raise RuleFileError(file, "sense is magnitude or result", rule_id=rid, key="sense")
+
+
+#: what keyword matching ignores: case (``str.lower`` plus the one letter, long s, that the
+#: ``regex`` case-insensitive match folds to ASCII and ``lower`` does not) and the kind of
+#: horizontal space (``\ `` in a rule matches all of them). Length-preserving, so offsets in the
+#: folded text are offsets in the text.
+KEYWORD_FOLD = {0x17F: "s", 0x09: " ", 0xA0: " ", 0x2009: " ", 0x202F: " "}
+
+
+def fold_for_keywords(text: str) -> str | None:
+    """``text`` folded for the keyword pre-filter, or None where folding would move offsets
+    (a letter whose lower case is two characters, such as dotted capital I)."""
+    folded = text.lower().translate(KEYWORD_FOLD)
+    return folded if len(folded) == len(text) else None
+
+
+def _keywords(file: str, item: dict[str, Any]) -> tuple[str, ...] | None:
+    """A recogniser's ``keywords``: literal strings of which every match contains one (folded
+    as :func:`fold_for_keywords`); the rule then runs only on the lines holding one. Each
+    ``match`` example must contain one, which catches a keyword list that misses a form."""
+    rid = item["id"]
+    words = item.get("keywords")
+    if words is None:
+        return None
+    if not words or not all(isinstance(w, str) and w.strip() for w in words):
+        raise RuleFileError(file, "must be a non-empty list of non-empty strings",
+                            rule_id=rid, key="keywords")
+    folded = tuple(dict.fromkeys(w.lower().translate(KEYWORD_FOLD) for w in words))
+    for ex in (item.get("examples") or {}).get("match") or []:
+        text = ex.get("text", "") if isinstance(ex, dict) else str(ex)
+        low = text.lower().translate(KEYWORD_FOLD)
+        if not any(w in low for w in folded):
+            raise RuleFileError(file, f"match example {text!r} contains none of the keywords",
+                                rule_id=rid, key="keywords")
+    return folded
 
 
 def _check_rules(rs: RuleSet) -> None:

@@ -371,8 +371,8 @@ def test_excel_safe_csv_reads_back_with_pandas() -> None:
 
 @PROFILE
 @given(st.one_of(transcripts(), adversarial(), ANY_TEXT))
-def test_recogniser_anchors_find_what_a_full_scan_finds(text: str) -> None:
-    """The anchor pre-filter (rules' ``anchor``, recognize.candidate_ranges) is exact."""
+def test_recogniser_keywords_find_what_a_full_scan_finds(text: str) -> None:
+    """The keyword pre-filter (rules' ``keywords``, recognize.candidate_ranges) is exact."""
     from extractor.recognize import _recognize
 
     rs = load_rules()

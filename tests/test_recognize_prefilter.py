@@ -1,4 +1,4 @@
-"""The anchor pre-filter finds exactly what a full scan finds (rules/*.yaml `anchor`)."""
+"""The keyword pre-filter finds exactly what a full scan finds (rules/*.yaml `keywords`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ HOSTILE = [
     "Jane Roe - CFO\nWe raised $45\nmillion and 12\n% of it; a share of $3 per\nshare.\n",
     "$" * 50 + "\n" + "1," * 200 + "\n$1.2 billion to $1.25 billion\nbetween $4 and $5 million\n",
     "The cash runway\nis early 2027. Sufficient to\nfund us into 2028. 45\ncents per share. 8.4p\n",
+    # folding: the long s matches s case-insensitively; dotted capital I lowers to two
+    # characters (no pre-filter then); tabs, no-break and thin spaces count as spaces
+    "We have \u017fufficient cash to fund operations into 2027.\nUp 4\tper\u00a0cent.\n",
+    "\u0130stanbul revenue was $5\u00a0million; dividend 8.4\u2009p.\nSALES OF 12 MILLION USD\n",
+    "Earnings were 45 CENTS PER SHARE and EUR\u202f3 BN.\n",
 ]
 
 
@@ -38,11 +43,11 @@ def test_prefilter_equals_full_scan(text: str) -> None:
     assert _key(fast) == _key(full)
 
 
-def test_every_recogniser_declares_an_anchor() -> None:
-    assert all(e.get("_anchor") is not None for e in RS.recognizers)
+def test_every_recogniser_declares_keywords() -> None:
+    assert all(e.get("_keywords") for e in RS.recognizers)
 
 
-def test_ranges_are_the_anchor_lines() -> None:
+def test_ranges_are_the_keyword_lines() -> None:
     text = "no figures here\nrevenue was $5 million\nnothing\nup 5%\n"
     doc = parse(text, "d", RS)
     (money,) = [e for e in RS.recognizers if e.id == "MONEY-001"]

@@ -95,3 +95,16 @@ def test_yaml_is_loaded_safely(rules_copy: Path) -> None:
 
 def test_missing_rules_directory(tmp_path: Path) -> None:
     assert _load_error(tmp_path / "nope") == f"{tmp_path / 'nope'}: rules directory not found"
+
+
+def test_keywords_that_miss_a_match_example(rules_copy: Path) -> None:
+    _edit(rules_copy / "money.yaml", "    keywords: [between]", "    keywords: [betwixt]")
+    assert _load_error(rules_copy) == (
+        "money.yaml: rule MONEY-004: key 'keywords': match example 'We expect revenue between "
+        "$410 and $425 million.' contains none of the keywords")
+
+
+def test_keywords_must_be_strings(rules_copy: Path) -> None:
+    _edit(rules_copy / "money.yaml", "    keywords: [between]", "    keywords: [between, '']")
+    assert _load_error(rules_copy) == ("money.yaml: rule MONEY-004: key 'keywords': must be a "
+                                       "non-empty list of non-empty strings")
