@@ -133,7 +133,7 @@ def ours_on(filelist: Path) -> dict:
     per-document pipeline (parse, recognise, attribute, checks, validation, CSV rows)."""
     script = r"""
 import json, sys, time
-from extractor.batch import Task, _work
+from extractor.batch import Task, finish, work
 from extractor.documents import parse
 from extractor.recognize import recognize
 from extractor.ruleset import load_rules
@@ -141,15 +141,15 @@ from extractor.settings import Settings
 paths = [p.strip() for p in open(sys.argv[1], encoding="utf-8") if p.strip()]
 texts = [open(p, encoding="utf-8").read() for p in paths]
 rs = load_rules()
-_work(Task(0, ((paths[0], "warm", ""),), Settings()))
+finish(work(Task(0, ((paths[0], "warm", ""),), Settings())))
 t0 = time.perf_counter()
 n = 0
 for i, t in enumerate(texts):
     n += len(recognize(parse(t, f"d{i}", rs), rs))
 rec = time.perf_counter() - t0
 t0 = time.perf_counter()
-res = [_work(Task(i, tuple((p, f"d{j}", "") for j, p in enumerate(paths[i:i + 16], i)),
-                   Settings())) for i in range(0, len(paths), 16)]
+res = [finish(work(Task(i, tuple((p, f"d{j}", "") for j, p in enumerate(paths[i:i + 16], i)),
+                         Settings()))) for i in range(0, len(paths), 16)]
 whole = time.perf_counter() - t0
 print(json.dumps({"recognise_seconds": rec, "mentions": n, "pipeline_seconds": whole,
                   "facts": sum(d.facts for r in res for d in r.docs)}))

@@ -1,11 +1,12 @@
 """Batch extraction: many files, in parallel worker processes, streamed to CSV or Parquet.
 
-The engine is a pure function per document (:func:`process_one`); :func:`_work` runs it over a
-chunk of consecutive inputs, validates the chunk's facts with pandera once, and renders the
-chunk's rows. Chunks go to a bounded window of worker processes (or a Dask cluster, see
-:mod:`extractor.distributed`) and are written back in input order as they complete, so memory
-stays flat whatever the corpus size and the output is byte-identical whatever the worker count
-or completion order.
+The engine is a pure function per document (:func:`~extractor.chunks.process_one`);
+:func:`~extractor.chunks.work` runs it over a chunk of consecutive inputs in a worker process
+that imports neither pandas nor pandera, and :func:`finish`, in this process, validates the
+chunk's facts with pandera once and renders the chunk's rows. Chunks go to a bounded window of
+worker processes (or a Dask cluster, see :mod:`extractor.distributed`) and are written back in
+input order as they complete, so memory stays flat whatever the corpus size and the output is
+byte-identical whatever the worker count or completion order.
 
 Outputs are written under a temporary name and renamed at the end: an interrupted run never
 leaves a file that looks complete, and ``resume=True`` continues it from its last checkpoint
@@ -26,15 +27,15 @@ from typing import Any
 import pandas as pd
 
 from . import resume as ckpt
-from .errors import DocumentTimeout, FiguresError, InputFileError
+from .chunks import ChunkRows, DocOutcome, Task, corpus_bucket, process_one, work
 from .facts import COLUMNS as FACT_COLUMNS
-from .facts import fact_row, facts_frame
+from .facts import facts_frame
 from .parquet import read_table
 from .ruleset import default_rules_dir, load_rules
 from .schemas.findings import COLUMNS as FINDING_COLUMNS
 from .settings import DEFAULT, Settings
 from .sinks import CsvSink, ParquetSink, open_sink, render_csv
-from .sources import expand_inputs, is_url, read_url
+from .sources import expand_inputs
 from .validate import number_rows, validate_facts, validate_findings
 
 CHUNK = 48  # documents per task: validation runs once per chunk, not per document
@@ -42,23 +43,9 @@ BUCKET_ROWS = 4000  # facts per bucket of the cross-document checks (memory of o
 CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a running batch
 MANIFEST_COLUMNS = ["path", "doc_id", "company", "status", "reason", "facts", "findings"]
 
-__all__ = ["CHUNK", "MANIFEST_COLUMNS", "BatchSummary", "ChunkResult", "DocOutcome",
-           "DocRecord", "expand_inputs", "process_one", "read_facts", "run_batch",
-           "to_csv_text"]
-
-
-@dataclass
-class DocOutcome:
-    """What happened to one document, with its fact and finding rows (plain values)."""
-
-    path: str
-    doc_id: str
-    status: str  # processed | skipped | failed
-    reason: str = ""
-    code: str = ""
-    facts: list[dict] = field(default_factory=list)
-    findings: list[dict] = field(default_factory=list)
-    seconds: float = 0.0
+__all__ = ["CHUNK", "MANIFEST_COLUMNS", "BatchSummary", "ChunkResult", "ChunkRows", "DocOutcome",
+           "DocRecord", "Task", "expand_inputs", "finish", "process_one", "read_facts",
+           "run_batch", "to_csv_text", "work"]
 
 
 @dataclass(frozen=True)
@@ -91,19 +78,6 @@ class ChunkResult:
     extra_findings: int = 0  # findings of the chunk's table as a whole (no manifest row)
 
 
-@dataclass(frozen=True)
-class Task:
-    """A chunk of inputs for a worker: (path, doc_id, skip reason) and how to render rows."""
-
-    first: int
-    items: tuple[tuple[str, str, str], ...]
-    settings: Settings
-    facts_format: str | None = "csv"
-    findings_format: str | None = "csv"
-    rules_dir: str | None = None
-    sources: tuple[str, ...] = ()  # where to open each input, when not its path (Dask)
-
-
 @dataclass
 class BatchSummary:
     documents: int = 0
@@ -134,77 +108,11 @@ class BatchSummary:
 # the pure part: one document, one chunk
 
 
-def _input_finding(path: str, doc_id: str, message: str, code: str) -> dict:
-    return {"doc_id": doc_id, "finding_id": "", "check_id": f"INPUT-{code.upper()}",
-            "severity": "error", "message": message, "fact_ids": "", "expected": "",
-            "observed": path, "arithmetic": ""}
-
-
-def _failed(path: str, doc_id: str, problem: str, code: str, t0: float) -> DocOutcome:
-    message = f"{path}: {problem}"
-    return DocOutcome(path, doc_id, "failed", problem, code,
-                      findings=[_input_finding(path, doc_id, message, code)],
-                      seconds=time.monotonic() - t0)
-
-
-def _read(path: str, doc_id: str, settings: Settings, rules):
-    from .documents import decode
-    from .pipeline import process_file, process_text
-
-    if not is_url(path):
-        return process_file(path, rules=rules, settings=settings, doc_id=doc_id)
-    text, encoding = decode(read_url(path, settings), path, settings)
-    result = process_text(text, doc_id, rules, settings)
-    result.document.metadata.encoding = encoding
-    return result
-
-
-def process_one(path: str, doc_id: str, settings: Settings = DEFAULT, rules=None,
-                with_result: bool = False, source: str | None = None
-                ) -> DocOutcome | tuple[DocOutcome, Any]:
-    """One document, never raising for bad input: the outcome says what happened.
-
-    ``source`` is where to open it when that is not ``path`` (``path`` is what the output
-    shows). Facts rows are plain values (decimal strings, ISO dates, booleans, ints) sorted by
-    span; findings are not added here (within-document checks and schema findings come per
-    chunk, in :func:`_work`)."""
-    t0 = time.monotonic()
-    result = None
-    try:
-        result = _read(source or path, doc_id, settings, rules)
-    except InputFileError as err:
-        out = _failed(path, doc_id, err.problem, err.code, t0)
-    except DocumentTimeout as err:
-        out = _failed(path, doc_id, str(err).split(": ", 1)[-1], "timeout", t0)
-    except FiguresError as err:
-        out = _failed(path, doc_id, str(err), "unreadable", t0)
-    except Exception as err:  # an engine bug on one document must not sink the batch
-        out = _failed(path, doc_id, f"internal error ({type(err).__name__}: "
-                      f"{' '.join(str(err).split())})", "internal", t0)
-    else:
-        rows = [fact_row(f) for f in result.facts]
-        rows.sort(key=lambda r: (r["start"], r["end"]))
-        out = DocOutcome(path, doc_id, "processed", facts=rows,
-                         seconds=time.monotonic() - t0)
-    return (out, result) if with_result else out
-
-
-def _work(task: Task) -> ChunkResult:
-    """A chunk of inputs: process each, validate the chunk's facts once, render the rows."""
-    from .checks import document_findings
-
-    rules = load_rules(task.rules_dir) if task.rules_dir else load_rules()
-    outcomes: list[DocOutcome] = []
-    results: list[Any] = []
-    for i, (path, doc_id, skip) in enumerate(task.items):
-        if skip:
-            outcomes.append(DocOutcome(path, doc_id, "skipped", skip))
-            results.append(None)
-            continue
-        o, r = process_one(path, doc_id, task.settings, rules, with_result=True,
-                           source=task.sources[i] if task.sources else None)
-        outcomes.append(o)
-        results.append(r)
+def finish(raw: ChunkRows) -> ChunkResult:
+    """A worker's chunk made ready to write, in the writing process: the chunk's facts
+    validated with pandera once (a failure is a ``SCHEMA-...`` finding of its document), the
+    findings table checked too, and both rendered (CSV text or an Arrow table)."""
+    task, outcomes = raw.task, raw.outcomes
     rows = [r for o in outcomes for r in o.facts]
     by_doc: dict[str, list[dict]] = {}
     if rows:  # one table and one pandera validation for the whole chunk
@@ -213,17 +121,14 @@ def _work(task: Task) -> ChunkResult:
             by_doc.setdefault(r["doc_id"], []).append(r)
     known = {o.doc_id for o in outcomes}
     extra = number_rows([r for d, rs in by_doc.items() if d not in known for r in rs])
-    docs, fact_rows, finding_rows = [], [], []
-    for o, res in zip(outcomes, results, strict=True):
-        if o.status == "processed" and o.facts:
-            o.findings.extend(document_findings(res, o.facts))
-        findings = number_rows(o.findings + by_doc.get(o.doc_id, []))
-        fact_rows.extend(o.facts)
+    docs, finding_rows = [], []
+    for o in outcomes:
+        findings = number_rows(o.findings + by_doc[o.doc_id]) if o.doc_id in by_doc \
+            else o.findings
         finding_rows.extend(findings)
         message = findings[0]["message"] if o.status == "failed" and findings else ""
-        company = res.document.metadata.company_slug if res is not None else ""
         docs.append(DocRecord(o.path, o.doc_id, o.status, o.reason, len(o.facts),
-                              len(findings), message, company))
+                              len(findings), message, o.company))
     finding_rows.extend(extra)
     if finding_rows:  # the findings contract too, once per chunk (a guard: expected clean)
         frame = pd.DataFrame(finding_rows, columns=FINDING_COLUMNS).astype("string")
@@ -231,7 +136,9 @@ def _work(task: Task) -> ChunkResult:
         finding_rows.extend(guard_rows)
         extra = extra + guard_rows
     safe = task.settings.excel_safe
-    return ChunkResult(task.first, docs, _render(fact_rows, "facts", task.facts_format, safe),
+    facts = raw.facts_csv if task.facts_format == "csv" else \
+        _render(rows, "facts", task.facts_format, safe)
+    return ChunkResult(task.first, docs, facts,
                        _render(finding_rows, "findings", task.findings_format, safe), len(extra))
 
 
@@ -266,7 +173,8 @@ def iter_local(tasks: Iterable[Task], workers: int, window: int | None = None
     from .workers import LocalRunner
 
     with LocalRunner(workers, window) as runner:
-        yield from runner.ordered(_work, tasks, _where)
+        for raw in runner.ordered(work, tasks, _where):
+            yield finish(raw)
 
 
 def _where(task: Task) -> str:
@@ -363,12 +271,13 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
         from .workers import LocalRunner
 
         runner = LocalRunner(workers if workers is not None else settings.effective_workers())
-    results = runner.ordered(_work, tasks, _where)
+    results = runner.ordered(work, tasks, _where)
 
     bar = _progress(len(items), progress, done)
     last = time.monotonic()
     try:
-        for res in results:
+        for raw in results:
+            res = finish(raw)
             _account(summary, res, on_error)
             companies.update((d.doc_id, d.company) for d in res.docs if d.company)
             for name in ("facts", "findings"):
@@ -533,33 +442,12 @@ def _corpus_findings(facts: CsvSink | ParquetSink, companies: dict[str, str], ro
                 with open(os.path.join(spool, f"{b:06d}.csv"), encoding="utf-8") as fh:
                     yield fh.read(), members[b]
 
-        found = [r for rs in runner.ordered(_corpus_bucket, tasks(),
+        found = [r for rs in runner.ordered(corpus_bucket, tasks(),
                                             lambda t: " while running the cross-document "
                                                       "checks") for r in rs]
     finally:
         shutil.rmtree(spool, ignore_errors=True)
     return number_rows(found)
-
-
-def _corpus_bucket(task: tuple[str, dict[str, str]]) -> list[dict]:
-    """The cross-document checks over one bucket of facts (CSV text), one company at a time."""
-    import io
-
-    from .checks import run_corpus_checks
-    from .facts import typed
-
-    text, companies = task
-    bucket = typed(pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
-    by_company: dict[str, list[tuple[str, pd.DataFrame]]] = {}
-    for doc_id, part in bucket.groupby("doc_id", sort=True):
-        company = companies[str(doc_id)]
-        by_company.setdefault(company, []).append((company, part.reset_index(drop=True)))
-    out: list[dict] = []
-    for company in sorted(by_company):
-        found = run_corpus_checks(iter(by_company[company]))
-        if len(found):
-            out.extend(found.to_dict("records"))
-    return out
 
 
 def _checkpoint(path: str, digest: str, done: int, summary: BatchSummary,

@@ -1,7 +1,7 @@
 """Run a batch on a Dask distributed cluster (``figures extract ... --scheduler ADDRESS``).
 
 Dask does the distribution: each chunk of inputs is one task running the same pure function as
-the local worker processes (:func:`extractor.batch._work`, then the cross-document checks by
+the local worker processes (:func:`extractor.chunks.work`, then the cross-document checks by
 company); the client keeps a bounded window of tasks in flight and hands results back in input
 order, so the output is byte-identical to a local
 run and memory stays flat. The workers need the engine installed (``pip install

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .attribute import Fact
 from .quantities import plain
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS: list[str] = [
     "doc_id", "fact_id", "kind", "metric", "entity", "scope", "period", "as_of", "value", "unit",
@@ -40,6 +42,8 @@ def fact_row(f: Fact) -> dict[str, object]:
 
 def facts_frame(facts: list[Fact] | list[dict[str, object]]) -> pd.DataFrame:
     """The facts table with stable dtypes (strings, booleans, integers), sorted by position."""
+    import pandas as pd
+
     rows = [fact_row(f) if isinstance(f, Fact) else f for f in facts]
     df = pd.DataFrame(rows, columns=COLUMNS)
     return typed(df)
@@ -47,6 +51,8 @@ def facts_frame(facts: list[Fact] | list[dict[str, object]]) -> pd.DataFrame:
 
 def typed(df: pd.DataFrame) -> pd.DataFrame:
     """Cast a facts table (possibly read back from CSV) to its contract dtypes."""
+    import pandas as pd
+
     df = df.reindex(columns=COLUMNS, fill_value="")
     for c in STRING_COLUMNS:
         df[c] = df[c].fillna("").astype("string")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import guard
 from .attribute import Fact, attribute
@@ -15,6 +14,9 @@ from .facts import facts_frame
 from .recognize import recognize
 from .ruleset import RuleSet, load_rules
 from .settings import DEFAULT, Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass

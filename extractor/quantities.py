@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-import pint
+if TYPE_CHECKING:
+    import pint
 
 CURRENCIES: tuple[str, ...] = (
     "USD", "EUR", "GBP", "CAD", "CHF", "JPY", "AUD", "CNY", "SEK", "NOK", "DKK", "INR", "BRL",
@@ -24,6 +26,8 @@ CURRENCIES: tuple[str, ...] = (
 
 
 def _build_registry() -> pint.UnitRegistry:
+    import pint
+
     ureg = pint.UnitRegistry(non_int_type=Decimal)
     for code in CURRENCIES:
         ureg.define(f"{code} = [currency_{code}]")
@@ -31,25 +35,50 @@ def _build_registry() -> pint.UnitRegistry:
     return ureg
 
 
-#: the process-wide registry; never create another (quantities of two registries do not mix)
-ureg: pint.UnitRegistry = _build_registry()
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The process-wide registry, built on first use (a worker process that never meets two
+    different units never imports pint); never create another: quantities of two registries
+    do not mix."""
+    return _build_registry()
+
+
+def __getattr__(name: str) -> Any:  # ``quantities.ureg``: the registry, built on first use
+    if name == "ureg":
+        return registry()
+    raise AttributeError(name)
 
 
 @lru_cache(maxsize=256)
 def parse_unit(unit: str) -> pint.Unit:
     """Parse a unit string of the facts table ('USD', 'EUR/share', 'percent'); cached."""
+    ureg = registry()
     if unit == "date":
         return ureg.dimensionless
     return ureg.parse_units(unit)
 
 
 def is_valid_unit(unit: str) -> bool:
+    import pint
+
     try:
         parse_unit(unit)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
             AttributeError, TypeError):
         return False
     return True
+
+
+def unit_ratio(numerator: str, denominator: str) -> str:
+    """The unit of a ratio, as pint writes it: 'USD' / 'USD' -> 'dimensionless', 'USD' /
+    'USD/share' -> 'share'. These two forms, all the checks divide, are answered without
+    building the registry (tests/test_quantities.py compares them with pint for every
+    currency); any other goes to pint."""
+    if numerator == denominator:
+        return "dimensionless"
+    if denominator == f"{numerator}/share":
+        return "share"
+    return str(parse_unit(numerator) / parse_unit(denominator))
 
 
 def half_unit(number_text: str, multiplier: Decimal) -> Decimal:
@@ -82,6 +111,8 @@ class Interval:
         return cls(value, value, unit)
 
     def _same_unit(self, other: Interval) -> None:
+        if self.unit == other.unit:  # the usual case, decided without pint
+            return
         if parse_unit(self.unit) != parse_unit(other.unit):
             # pint raises DimensionalityError: USD and EUR never mix silently
             (1 * parse_unit(self.unit)) + (1 * parse_unit(other.unit))
@@ -109,8 +140,7 @@ class Interval:
             ctx.prec = 28
             cands = [self.low / other.low, self.low / other.high,
                      self.high / other.low, self.high / other.high]
-        unit = str(parse_unit(self.unit) / parse_unit(other.unit))
-        return Interval(min(cands), max(cands), unit)
+        return Interval(min(cands), max(cands), unit_ratio(self.unit, other.unit))
 
     def widen(self, amount: Decimal) -> Interval:
         return Interval(self.low - amount, self.high + amount, self.unit)
@@ -132,4 +162,5 @@ class Interval:
     def as_quantity(self) -> tuple[pint.Quantity, pint.Quantity]:
         """The two ends as pint quantities (for reports and unit-aware callers)."""
         u = parse_unit(self.unit)
+        ureg = registry()
         return ureg.Quantity(self.low, u), ureg.Quantity(self.high, u)

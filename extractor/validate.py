@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.errors
 
+from .numbering import number_rows
 from .schemas.facts import FactsModel
 from .schemas.findings import COLUMNS as FINDING_COLUMNS
 from .schemas.findings import FindingsModel
@@ -70,22 +71,6 @@ def _findings(facts: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
 
 def empty_findings() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="string") for c in FINDING_COLUMNS})
-
-
-def number_rows(rows: list[dict]) -> list[dict]:
-    """Sort finding rows stably and give each an id built from its check and first fact (or
-    document): the same findings always get the same ids, in the same order."""
-    rows = [{c: "" if r.get(c) is None else str(r.get(c)) for c in FINDING_COLUMNS}
-            for r in rows]
-    rows.sort(key=lambda r: (r["doc_id"], r["check_id"], r["fact_ids"], r["observed"],
-                             r["message"]))
-    seen: dict[str, int] = {}
-    for r in rows:
-        base = f"{r['check_id']}:{r['fact_ids'].split(';')[0] if r['fact_ids'] else r['doc_id']}"
-        n = seen.get(base, 0) + 1
-        seen[base] = n
-        r["finding_id"] = base if n == 1 else f"{base}#{n}"
-    return rows
 
 
 def number_findings(df: pd.DataFrame) -> pd.DataFrame:

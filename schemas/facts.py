@@ -92,12 +92,12 @@ class FactsModel(pa.DataFrameModel):
     @pa.dataframe_check
     def value_within_interval(cls, df: pd.DataFrame) -> pd.Series:
         """low <= value <= high wherever the three are stated."""
-        def ok(row: pd.Series) -> bool:
-            v, lo, hi = _dec(row["value"]), _dec(row["low"]), _dec(row["high"])
+        def ok(v: Decimal | None, lo: Decimal | None, hi: Decimal | None) -> bool:
             if v is None:
                 return lo is None or hi is None or lo <= hi
             return (lo is None or lo <= v) and (hi is None or v <= hi)
-        return df.apply(ok, axis=1) if len(df) else pd.Series([], dtype=bool)
+        cols = [[_dec(x) for x in df[c].tolist()] for c in ("value", "low", "high")]
+        return pd.Series([ok(*t) for t in zip(*cols, strict=True)], index=df.index, dtype=bool)
 
     @pa.dataframe_check
     def balance_or_flow(cls, df: pd.DataFrame) -> pd.Series:

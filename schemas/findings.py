@@ -6,9 +6,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from .columns import FINDINGS as COLUMNS
+
 SEVERITIES = ["error", "warning", "info"]
-COLUMNS = ["doc_id", "finding_id", "check_id", "severity", "message", "fact_ids", "expected",
-           "observed", "arithmetic"]
 
 
 class FindingsModel(pa.DataFrameModel):

@@ -7,7 +7,15 @@ from decimal import Decimal as D
 import pint
 import pytest
 
-from extractor.quantities import Interval, half_unit, is_valid_unit, parse_unit, plain
+from extractor.quantities import (
+    CURRENCIES,
+    Interval,
+    half_unit,
+    is_valid_unit,
+    parse_unit,
+    plain,
+    unit_ratio,
+)
 
 
 def test_currencies_never_mix() -> None:
@@ -51,3 +59,41 @@ def test_plain_decimal_strings() -> None:
     assert plain(D("1.910")) == "1.91"
     assert plain(D("-0.05")) == "-0.05"
     assert plain(None) == ""
+
+
+@pytest.mark.parametrize("code", CURRENCIES)
+def test_unit_ratio_shortcuts_agree_with_pint(code: str) -> None:
+    """The two ratios answered without the registry are pint's answers."""
+    for num, den, expected in ((code, code, "dimensionless"),
+                               (code, f"{code}/share", "share")):
+        assert unit_ratio(num, den) == expected == str(parse_unit(num) / parse_unit(den))
+    assert unit_ratio(f"{code}/share", "share") == str(parse_unit(f"{code}/share")
+                                                      / parse_unit("share"))
+
+
+def test_mixing_currencies_still_raises() -> None:
+    with pytest.raises(pint.DimensionalityError):
+        Interval(D(1), D(2), "USD") + Interval(D(1), D(2), "EUR")
+
+
+def test_a_worker_never_imports_pandas_pandera_or_pint() -> None:
+    """A batch worker (extractor.chunks.work) on the examples: plain Python rows only; pandas,
+    pandera and pyarrow stay in the writing process, pint is built only for a unit the
+    shortcuts do not answer."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys, glob\n"
+        "from extractor.chunks import work, Task\n"
+        "from extractor.settings import Settings\n"
+        f"files = sorted(glob.glob({str(root / 'examples' / '*.txt')!r}))\n"
+        "r = work(Task(0, tuple((f, f'd{i}', '') for i, f in enumerate(files)), Settings()))\n"
+        "assert sum(len(o.facts) for o in r.outcomes) > 200\n"
+        "print(sorted(m for m in ('pandas', 'pandera', 'pint', 'pyarrow', 'numpy')"
+        " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=root)
+    assert out.stdout.strip() == "[]"

@@ -8,16 +8,22 @@ Findings are plain rows of the findings table, sorted and numbered deterministic
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ..schemas.findings import COLUMNS
-from ..validate import empty_findings, number_findings, number_rows
+from ..numbering import number_rows
+from ..schemas.columns import FINDINGS as COLUMNS
 from . import bridges, changes, crossdoc, labels, percentages, restatements, runway, shares
 from .base import context, records
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
+
+    from ..validate import empty_findings, number_findings
+
     if not rows:
         return empty_findings()
     return number_findings(pd.DataFrame(rows, columns=COLUMNS))
@@ -71,15 +77,20 @@ def document_findings(result, table: pd.DataFrame | None = None) -> list[dict]:
 
 def run_corpus_checks(tables: Iterable[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     """Cross-document findings: ``tables`` yields (company, facts of one document)."""
+    return _frame(corpus_findings((company, df.to_dict("records")) for company, df in tables))
+
+
+def corpus_findings(documents: Iterable[tuple[str, list[dict]]]) -> list[dict]:
+    """The same findings as plain rows: ``documents`` yields (company, fact rows of one
+    document); no pandas on the way (the batch's workers)."""
     ctx = context()
-    by_company: dict[str, list[pd.DataFrame]] = {}
-    for company, df in tables:
-        if company and not df.empty:
-            by_company.setdefault(company, []).append(df)
-    rows: list[dict] = []
-    for _company, dfs in sorted(by_company.items()):
-        if len(dfs) < 2:
+    by_company: dict[str, list[list[dict]]] = {}
+    for company, rows in documents:
+        if company and rows:
+            by_company.setdefault(company, []).append(rows)
+    found: list[dict] = []
+    for _company, docs in sorted(by_company.items()):
+        if len(docs) < 2:
             continue
-        facts = records(pd.concat(dfs, ignore_index=True))
-        rows += crossdoc.check(ctx, facts)
-    return _frame(rows)
+        found += crossdoc.check(ctx, records([r for rows in docs for r in rows]))
+    return number_rows(found)

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
-import pandas as pd
 import regex
 
 from ..periods import split
@@ -65,12 +65,12 @@ class Rec:
 
 
 def _dec(v: object) -> Decimal | None:
-    if v is None or v == "" or (isinstance(v, float) and pd.isna(v)):
+    if v is None or v == "" or (isinstance(v, float) and v != v):  # NaN
         return None
     return Decimal(str(v))
 
 
-def records(df: pd.DataFrame | list[dict]) -> list[Rec]:
+def records(df: Any) -> list[Rec]:
     """Check records from a facts table or from its rows (dicts of plain values)."""
     out = []
     rows = df if isinstance(df, list) else df.to_dict("records")

@@ -1,0 +1,161 @@
+"""The worker side of a batch: one document, one chunk of documents, one bucket of the
+cross-document checks. Plain Python rows only: a worker process imports this module and never
+pandas, pandera or pyarrow (the pandera validation of each chunk runs in the process that
+writes the output, :func:`extractor.batch.finish`).
+
+The engine is a pure function per document (:func:`process_one`); :func:`work` runs it over a
+chunk of consecutive inputs, with the within-document checks, and renders the chunk's facts as
+CSV text when the output is CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import DocumentTimeout, FiguresError, InputFileError
+from .facts import COLUMNS as FACT_COLUMNS
+from .facts import fact_row
+from .numbering import number_rows
+from .ruleset import load_rules
+from .settings import DEFAULT, Settings
+from .sinks import render_csv
+from .sources import is_url, read_url
+
+
+@dataclass
+class DocOutcome:
+    """What happened to one document, with its fact and finding rows (plain values)."""
+
+    path: str
+    doc_id: str
+    status: str  # processed | skipped | failed
+    reason: str = ""
+    code: str = ""
+    facts: list[dict] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    company: str = ""
+
+
+@dataclass(frozen=True)
+class Task:
+    """A chunk of inputs for a worker: (path, doc_id, skip reason) and how to render rows."""
+
+    first: int
+    items: tuple[tuple[str, str, str], ...]
+    settings: Settings
+    facts_format: str | None = "csv"
+    findings_format: str | None = "csv"
+    rules_dir: str | None = None
+    sources: tuple[str, ...] = ()  # where to open each input, when not its path (Dask)
+
+
+@dataclass
+class ChunkRows:
+    """A worker's answer for one chunk: each document's outcome (fact rows sorted by span,
+    finding rows numbered), and the facts as CSV text when the output is CSV."""
+
+    task: Task
+    outcomes: list[DocOutcome]
+    facts_csv: str | None = None
+
+
+def _input_finding(path: str, doc_id: str, message: str, code: str) -> dict:
+    return {"doc_id": doc_id, "finding_id": "", "check_id": f"INPUT-{code.upper()}",
+            "severity": "error", "message": message, "fact_ids": "", "expected": "",
+            "observed": path, "arithmetic": ""}
+
+
+def _failed(path: str, doc_id: str, problem: str, code: str, t0: float) -> DocOutcome:
+    message = f"{path}: {problem}"
+    return DocOutcome(path, doc_id, "failed", problem, code,
+                      findings=[_input_finding(path, doc_id, message, code)],
+                      seconds=time.monotonic() - t0)
+
+
+def _read(path: str, doc_id: str, settings: Settings, rules):
+    from .documents import decode
+    from .pipeline import process_file, process_text
+
+    if not is_url(path):
+        return process_file(path, rules=rules, settings=settings, doc_id=doc_id)
+    text, encoding = decode(read_url(path, settings), path, settings)
+    result = process_text(text, doc_id, rules, settings)
+    result.document.metadata.encoding = encoding
+    return result
+
+
+def process_one(path: str, doc_id: str, settings: Settings = DEFAULT, rules=None,
+                with_result: bool = False, source: str | None = None
+                ) -> DocOutcome | tuple[DocOutcome, Any]:
+    """One document, never raising for bad input: the outcome says what happened.
+
+    ``source`` is where to open it when that is not ``path`` (``path`` is what the output
+    shows). Facts rows are plain values (decimal strings, ISO dates, booleans, ints) sorted by
+    span; findings are not added here (within-document checks come per chunk, in
+    :func:`work`; schema findings in :func:`extractor.batch.finish`)."""
+    t0 = time.monotonic()
+    result = None
+    try:
+        result = _read(source or path, doc_id, settings, rules)
+    except InputFileError as err:
+        out = _failed(path, doc_id, err.problem, err.code, t0)
+    except DocumentTimeout as err:
+        out = _failed(path, doc_id, str(err).split(": ", 1)[-1], "timeout", t0)
+    except FiguresError as err:
+        out = _failed(path, doc_id, str(err), "unreadable", t0)
+    except Exception as err:  # an engine bug on one document must not sink the batch
+        out = _failed(path, doc_id, f"internal error ({type(err).__name__}: "
+                      f"{' '.join(str(err).split())})", "internal", t0)
+    else:
+        rows = [fact_row(f) for f in result.facts]
+        rows.sort(key=lambda r: (r["start"], r["end"]))
+        out = DocOutcome(path, doc_id, "processed", facts=rows,
+                         seconds=time.monotonic() - t0,
+                         company=result.document.metadata.company_slug)
+    return (out, result) if with_result else out
+
+
+def work(task: Task) -> ChunkRows:
+    """A chunk of inputs: process each and run its within-document checks."""
+    from .checks import document_findings
+
+    rules = load_rules(task.rules_dir) if task.rules_dir else load_rules()
+    outcomes: list[DocOutcome] = []
+    for i, (path, doc_id, skip) in enumerate(task.items):
+        if skip:
+            outcomes.append(DocOutcome(path, doc_id, "skipped", skip))
+            continue
+        o, res = process_one(path, doc_id, task.settings, rules, with_result=True,
+                             source=task.sources[i] if task.sources else None)
+        if o.status == "processed" and o.facts:
+            o.findings.extend(document_findings(res, o.facts))
+        o.findings = number_rows(o.findings)
+        outcomes.append(o)
+    facts_csv = None
+    if task.facts_format == "csv":
+        rows = [r for o in outcomes for r in o.facts]
+        if task.settings.excel_safe:
+            from .csvsafe import escape_row
+
+            rows = [escape_row(r) for r in rows]
+        facts_csv = render_csv(rows, FACT_COLUMNS)
+    return ChunkRows(task, outcomes, facts_csv)
+
+
+def corpus_bucket(task: tuple[str, dict[str, str]]) -> list[dict]:
+    """The cross-document checks over one bucket of facts (CSV text with a header), one
+    company at a time; the findings numbered."""
+    from .checks import corpus_findings
+
+    text, companies = task
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rows.sort(key=lambda r: (r["doc_id"], int(r["start"]), int(r["end"])))
+    docs: dict[str, list[dict]] = {}
+    for r in rows:
+        docs.setdefault(r["doc_id"], []).append(r)
+    return corpus_findings((companies[d], docs[d]) for d in sorted(docs))

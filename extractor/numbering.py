@@ -1,0 +1,21 @@
+"""Finding ids: sort finding rows stably and number them, the same way every time."""
+
+from __future__ import annotations
+
+from .schemas.columns import FINDINGS as FINDING_COLUMNS
+
+
+def number_rows(rows: list[dict]) -> list[dict]:
+    """Sort finding rows stably and give each an id built from its check and first fact (or
+    document): the same findings always get the same ids, in the same order."""
+    rows = [{c: "" if r.get(c) is None else str(r.get(c)) for c in FINDING_COLUMNS}
+            for r in rows]
+    rows.sort(key=lambda r: (r["doc_id"], r["check_id"], r["fact_ids"], r["observed"],
+                             r["message"]))
+    seen: dict[str, int] = {}
+    for r in rows:
+        base = f"{r['check_id']}:{r['fact_ids'].split(';')[0] if r['fact_ids'] else r['doc_id']}"
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        r["finding_id"] = base if n == 1 else f"{base}#{n}"
+    return rows
