@@ -28,8 +28,10 @@ import pandas as pd
 
 from . import resume as ckpt
 from .chunks import ChunkRows, DocOutcome, Task, corpus_bucket, process_one, work
+from .errors import FiguresError
 from .facts import COLUMNS as FACT_COLUMNS
 from .facts import facts_frame
+from .numbering import finding_order
 from .parquet import read_table
 from .ruleset import default_rules_dir, load_rules
 from .schemas.findings import COLUMNS as FINDING_COLUMNS
@@ -39,7 +41,7 @@ from .sources import expand_inputs
 from .validate import number_rows, validate_facts, validate_findings
 
 CHUNK = 48  # documents per task: validation runs once per chunk, not per document
-BUCKET_ROWS = 4000  # facts per bucket of the cross-document checks (memory of one task)
+BUCKET_ROWS = 1000  # facts per bucket of the cross-document checks (memory of one task)
 CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a running batch
 MANIFEST_COLUMNS = ["path", "doc_id", "company", "status", "reason", "facts", "findings"]
 
@@ -253,7 +255,6 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
             s.abort(keep=True)
         raise
 
-    companies = _companies(sinks.get("manifest")) if state else {}
     spool_dir = None
     if "facts" not in sinks and "findings" in sinks:  # the corpus checks need the facts
         import tempfile
@@ -279,7 +280,6 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
         for raw in results:
             res = finish(raw)
             _account(summary, res, on_error)
-            companies.update((d.doc_id, d.company) for d in res.docs if d.company)
             for name in ("facts", "findings"):
                 if name in sinks:
                     sinks[name].write(getattr(res, name))
@@ -295,10 +295,12 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
         if cp_path:  # every document written: a resumed run only redoes the corpus checks
             _checkpoint(cp_path, digest, done, summary, sinks)
         if "findings" in sinks:
-            corpus = _corpus_findings(sinks["facts"], companies, summary.facts, runner)
-            summary.findings += len(corpus)
-            sinks["findings"].write(_render(corpus, "findings", formats[1],
-                                            settings.excel_safe))
+            def emit(rows: list[dict]) -> None:
+                sinks["findings"].write(_render(rows, "findings", formats[1],
+                                                settings.excel_safe))
+
+            summary.findings += _corpus_findings(sinks["facts"], sinks["manifest"],
+                                                 summary.facts, runner, emit)
         for s in sinks.values():
             s.close()
     except BaseException:
@@ -349,15 +351,25 @@ def _account(summary: BatchSummary, res: ChunkResult,
     summary.findings += res.extra_findings
 
 
-def _companies(manifest: CsvSink | ParquetSink | None) -> dict[str, str]:
-    """doc_id -> company of the documents an interrupted run already wrote."""
-    if manifest is None:
-        return {}
+def _company_rows(facts: CsvSink | ParquetSink, manifest: CsvSink | ParquetSink
+                  ) -> Iterator[tuple[str, list[str]]]:
+    """(company, facts row as CSV cells) for every facts row written so far. The company is
+    read from the manifest, which lists the documents in the order their facts were written:
+    the two files are read in step, so nothing per document is held in memory."""
     import csv
 
     manifest.fh.flush()
     with open(manifest.tmp, encoding="utf-8", newline="") as fh:
-        return {r["doc_id"]: r["company"] for r in csv.DictReader(fh) if r["company"]}
+        docs = csv.DictReader(fh)
+        doc, company = None, ""
+        for row in _fact_rows(facts):
+            while doc != row[0]:
+                m = next(docs, None)
+                if m is None:
+                    raise FiguresError(f"{manifest.path}: facts of document {row[0]} have no "
+                                       "manifest row (internal error)")
+                doc, company = m["doc_id"], m["company"]
+            yield company, row
 
 
 def _fact_rows(sink: CsvSink | ParquetSink) -> Iterator[list[str]]:
@@ -381,73 +393,113 @@ def _fact_rows(sink: CsvSink | ParquetSink) -> Iterator[list[str]]:
         yield from frame.astype(str).itertuples(index=False, name=None)
 
 
-def _corpus_findings(facts: CsvSink | ParquetSink, companies: dict[str, str], rows: int,
-                     runner: Any) -> list[dict]:
-    """Findings of the cross-document checks, which compare the calls of one company.
+def _corpus_findings(facts: CsvSink | ParquetSink, manifest: CsvSink | ParquetSink,
+                     rows: int, runner: Any, emit: Callable[[list[dict]], None]) -> int:
+    """Findings of the cross-document checks, which compare the calls of one company, handed
+    to ``emit`` in batches, in the order and with the ids of one global sort; returns how many.
 
     The facts written are read back and spread over bucket files by company; the buckets then
     go to the workers, which run the checks one company at a time: no process holds more than
-    a few buckets of facts, never the corpus. The findings are numbered once, as if the checks
-    had seen every company in one call."""
+    a few buckets of facts, never the corpus, and nothing is kept per document. Each bucket's
+    findings come back sorted and numbered; since a finding's id and sort key start from one
+    document, and a document's company is in one bucket, merging the buckets' sorted files
+    (``heapq.merge``) gives the global order and ids without holding the findings in memory."""
     import csv
     import shutil
     import tempfile
     import zlib
 
-    from . import checks
-
-    if getattr(checks, "run_corpus_checks", None) is None:
-        return []
-    per_company: dict[str, int] = {}
-    for c in companies.values():
-        per_company[c] = per_company.get(c, 0) + 1
-    wanted = {d for d, c in companies.items() if c and per_company[c] > 1}
-    if not wanted:
-        return []  # no company with two documents
     buckets = max(8, rows // BUCKET_ROWS + 1)
-    bucket_of = {d: zlib.crc32(companies[d].encode("utf-8")) % buckets for d in wanted}
     spool = tempfile.mkdtemp(prefix="figures-corpus-")
     try:
         pending: dict[int, list[list[str]]] = {}
         held = 0
-        members: dict[int, dict[str, str]] = {}  # bucket -> its documents and their company
+        started: set[int] = set()
 
         def flush(b: int) -> None:
-            path = os.path.join(spool, f"{b:06d}.csv")
-            with open(path, "a", encoding="utf-8", newline="") as fh:
+            with open(os.path.join(spool, f"{b:06d}.csv"), "a", encoding="utf-8",
+                      newline="") as fh:
                 w = csv.writer(fh, lineterminator="\n")
-                if b not in members:
-                    w.writerow(FACT_COLUMNS)
-                    members[b] = {}
-                rows = pending.pop(b)
-                members[b].update((r[0], companies[r[0]]) for r in rows)
-                w.writerows(rows)
+                if b not in started:
+                    w.writerow([*FACT_COLUMNS, "company"])
+                    started.add(b)
+                w.writerows(pending.pop(b))
 
-        for row in _fact_rows(facts):  # buffered appends: few open files, bounded memory
-            b = bucket_of.get(row[0])
-            if b is None:
+        for company, row in _company_rows(facts, manifest):  # bounded buffered appends
+            if not company:
                 continue
-            pending.setdefault(b, []).append(row)
+            b = zlib.crc32(company.encode("utf-8")) % buckets
+            pending.setdefault(b, []).append([*row, company])
             held += 1
-            if held >= 8_000:
+            if held >= 2_000:
                 for k in list(pending):
                     flush(k)
                 held = 0
         for k in list(pending):
             flush(k)
-        del bucket_of
 
-        def tasks() -> Iterator[tuple[str, dict[str, str]]]:
-            for b in sorted(members):
+        def tasks() -> Iterator[str]:
+            for b in sorted(started):
                 with open(os.path.join(spool, f"{b:06d}.csv"), encoding="utf-8") as fh:
-                    yield fh.read(), members[b]
+                    yield fh.read()
 
-        found = [r for rs in runner.ordered(corpus_bucket, tasks(),
-                                            lambda t: " while running the cross-document "
-                                                      "checks") for r in rs]
+        runs: list[str] = []
+        for i, found in enumerate(runner.ordered(corpus_bucket, tasks(),
+                                                 lambda t: " while running the "
+                                                           "cross-document checks")):
+            if found:
+                runs.append(os.path.join(spool, f"found-{i:06d}.csv"))
+                _write_run(runs[-1], found)
+        return _merge_runs(runs, spool, emit)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
-    return number_rows(found)
+
+
+#: most files merged at once (a corpus with more buckets of findings is merged in rounds)
+MERGE_FAN_IN = 128
+
+
+def _write_run(path: str, rows: Iterable[dict]) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(
+            [r[c] for c in FINDING_COLUMNS] for r in rows)
+
+
+def _merge_runs(runs: list[str], spool: str, emit: Callable[[list[dict]], None]) -> int:
+    """Merge sorted run files of finding rows into one sorted stream, handed to ``emit`` in
+    batches; at most :data:`MERGE_FAN_IN` files open at once. Returns the number of rows."""
+    import contextlib
+    import csv
+    import heapq
+
+    def merged(paths: list[str], stack: contextlib.ExitStack) -> Iterator[dict]:
+        readers = [(dict(zip(FINDING_COLUMNS, row, strict=True)) for row in
+                    csv.reader(stack.enter_context(open(p, encoding="utf-8", newline=""))))  # noqa: SIM115
+                   for p in paths]
+        return heapq.merge(*readers, key=finding_order)
+
+    level = 0
+    while len(runs) > MERGE_FAN_IN:
+        level += 1
+        nxt = []
+        for i in range(0, len(runs), MERGE_FAN_IN):
+            nxt.append(os.path.join(spool, f"merge-{level}-{i:06d}.csv"))
+            with contextlib.ExitStack() as stack:
+                _write_run(nxt[-1], merged(runs[i:i + MERGE_FAN_IN], stack))
+        runs = nxt
+    total, batch = 0, []
+    with contextlib.ExitStack() as stack:
+        for r in merged(runs, stack):
+            batch.append(r)
+            if len(batch) >= 5_000:
+                emit(batch)
+                total, batch = total + len(batch), []
+    if batch:
+        emit(batch)
+        total += len(batch)
+    return total
 
 
 def _checkpoint(path: str, digest: str, done: int, summary: BatchSummary,

@@ -147,15 +147,16 @@ def work(task: Task) -> ChunkRows:
     return ChunkRows(task, outcomes, facts_csv)
 
 
-def corpus_bucket(task: tuple[str, dict[str, str]]) -> list[dict]:
-    """The cross-document checks over one bucket of facts (CSV text with a header), one
-    company at a time; the findings numbered."""
+def corpus_bucket(text: str) -> list[dict]:
+    """The cross-document checks over one bucket of facts (CSV text with a header: the facts
+    columns and ``company``), one company at a time; the findings sorted and numbered."""
     from .checks import corpus_findings
 
-    text, companies = task
     rows = list(csv.DictReader(io.StringIO(text)))
     rows.sort(key=lambda r: (r["doc_id"], int(r["start"]), int(r["end"])))
     docs: dict[str, list[dict]] = {}
+    company: dict[str, str] = {}
     for r in rows:
+        company[r["doc_id"]] = r.pop("company")
         docs.setdefault(r["doc_id"], []).append(r)
-    return corpus_findings((companies[d], docs[d]) for d in sorted(docs))
+    return corpus_findings((company[d], docs[d]) for d in sorted(docs))

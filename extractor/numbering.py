@@ -5,13 +5,17 @@ from __future__ import annotations
 from .schemas.columns import FINDINGS as FINDING_COLUMNS
 
 
+def finding_order(r: dict) -> tuple[str, ...]:
+    """The order of the findings table: document, check, facts, observation, message."""
+    return (r["doc_id"], r["check_id"], r["fact_ids"], r["observed"], r["message"])
+
+
 def number_rows(rows: list[dict]) -> list[dict]:
     """Sort finding rows stably and give each an id built from its check and first fact (or
     document): the same findings always get the same ids, in the same order."""
     rows = [{c: "" if r.get(c) is None else str(r.get(c)) for c in FINDING_COLUMNS}
             for r in rows]
-    rows.sort(key=lambda r: (r["doc_id"], r["check_id"], r["fact_ids"], r["observed"],
-                             r["message"]))
+    rows.sort(key=finding_order)
     seen: dict[str, int] = {}
     for r in rows:
         base = f"{r['check_id']}:{r['fact_ids'].split(';')[0] if r['fact_ids'] else r['doc_id']}"
