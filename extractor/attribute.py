@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from re import _constants as _sre
+from re import _parser as _sre_parse
 
 import regex
 
 from . import periods as P
 from .documents import Document, Sentence, slug
 from .recognize import Mention
-from .ruleset import Metric, RuleSet
+from .ruleset import KEYWORD_FOLD, Metric, RuleSet
 
 FAMILY = {"money": "amount", "per_share": "amount", "percent": "percent", "runway": "runway"}
 DEAL_METRICS = {"milestone_eligibility", "milestone_payment", "upfront_payment", "equity_stake",
@@ -83,6 +88,283 @@ class Fact:
         self.explain.append(what)
 
 
+# ---------------------------------------------------------------------------------------------
+# Literal pre-filter. Each rule pattern is parsed once, with the standard library's parser of
+# the same syntax, for the literal strings its matches must hold: ``starts`` (every match begins
+# with one of them) and ``holds`` (every match contains one), folded as :func:`_fold` folds the
+# document. A pattern with ``starts`` runs only where one of them occurs: ``pattern.match`` at
+# each such place in text order, skipping those inside the match before, which yields exactly
+# the matches of ``finditer`` (a match at a given place does not depend on where the search
+# began: lookbehinds, ``^`` and ``\b`` read the real text before it). A pattern with only
+# ``holds`` is not run over text that holds none of them. Any syntax the standard parser might
+# read differently from ``regex`` (or not read at all) leaves the pattern unfiltered.
+
+#: what IGNORECASE matches with an ASCII letter and ``str.lower`` does not turn into it: the
+#: long s and the dotless i (plus the kinds of horizontal space ``\ `` matches)
+_FOLD = {**KEYWORD_FOLD, 0x131: "i"}
+_FOLD_CHARS = [(chr(k), v) for k, v in _FOLD.items()]
+_MAX_OPTIONS = 256  # more alternative literals than this: the pattern is left unfiltered
+_MAX_LITERAL = 10  # literals are cut to this length (longer ones find no fewer places)
+_MAX_CLASS = 12  # a class of more characters than this ends a literal
+_FEW = 4  # a short text is searched for at most this many literals before a pattern runs
+_REGEX_ONLY = ("[[:", "{e", "{i<", "{d<", "{s<", "(?|", "(?r", "(?f", "(?V1", "\\G", "\\K",
+               "\\L<")
+_ZERO_WIDTH = {_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT}
+_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT}
+
+
+def _fold(text: str) -> str | None:
+    """``text`` lower-cased with :data:`_FOLD` applied (offsets kept), or None where lower case
+    would move offsets (a dotted capital I)."""
+    folded = text.lower()
+    if len(folded) != len(text):
+        return None
+    for ch, to in _FOLD_CHARS:
+        if ch in folded:
+            folded = folded.replace(ch, to)
+    return folded
+
+
+class _Unknown(Exception):
+    pass
+
+
+def _lit_chars(op, av) -> set[str] | None:
+    """The folded ASCII characters a literal or a small class of literals matches."""
+    if op is _sre.LITERAL:
+        items = [(op, av)]
+    elif op is _sre.IN:
+        items = av
+    else:
+        return None
+    codes: list[int] = []
+    for o, a in items:
+        if o is _sre.LITERAL:
+            codes.append(a)
+        elif o is _sre.RANGE and a[1] - a[0] < _MAX_CLASS:
+            codes.extend(range(a[0], a[1] + 1))
+        else:
+            return None
+    chars = set()
+    for code in codes:
+        c = chr(code).lower().translate(_FOLD)
+        if len(c) != 1 or not c.isascii():
+            return None
+        chars.add(c)
+    return chars if len(chars) <= _MAX_CLASS else None
+
+
+def _lit_seq(seq) -> set[tuple[str, bool]]:
+    """(prefix, complete) pairs: every match of ``seq`` begins with one of the prefixes, and is
+    exactly that literal where complete."""
+    cur = {("", True)}
+    for op, av in seq:
+        if not any(c for _, c in cur):
+            break
+        nxt = _lit_node(op, av)
+        new = set()
+        for s, c in cur:
+            if not c:
+                new.add((s, False))
+                continue
+            for t, c2 in nxt:
+                u = s + t
+                new.add((u[:_MAX_LITERAL], False) if len(u) >= _MAX_LITERAL else (u, c2))
+        if len(new) > _MAX_OPTIONS:  # too many: the prefixes so far, cut short
+            return {(s, False) for s, _ in cur}
+        cur = new
+    return cur
+
+
+def _lit_node(op, av) -> set[tuple[str, bool]]:
+    chars = _lit_chars(op, av)
+    if chars is not None:
+        return {(ch, True) for ch in chars}
+    if op in _ZERO_WIDTH:
+        return {("", True)}
+    if op is _sre.SUBPATTERN:
+        return _lit_seq(av[-1])
+    if op is _sre.ATOMIC_GROUP:
+        return _lit_seq(av)
+    if op is _sre.BRANCH:
+        out: set[tuple[str, bool]] = set()
+        for alt in av[1]:
+            out |= _lit_seq(alt)
+        if len(out) > _MAX_OPTIONS:
+            raise _Unknown
+        return out
+    if op in _REPEATS:
+        lo, hi, item = av
+        inner = _lit_seq(item)
+        if lo == hi == 1:
+            return inner
+        out = inner if hi == 1 else {(s, False) for s, _ in inner}
+        return out | {("", True)} if lo == 0 else out
+    return {("", False)}
+
+
+def _minimal(strs: set[str], inside: bool) -> tuple[str, ...]:
+    """The strings none of which holds (begins with) a shorter one of the set."""
+    out: list[str] = []
+    for s in sorted(strs, key=lambda x: (len(x), x)):
+        if not any((k in s) if inside else s.startswith(k) for k in out):
+            out.append(s)
+    return tuple(sorted(out))
+
+
+_Literals = tuple[str, ...]
+
+
+@cache
+def _literals(source: str, flags: int) -> tuple[_Literals | None, _Literals | None]:
+    """(starts, holds) of a pattern (see above); None where unknown."""
+    if any(x in source for x in _REGEX_ONLY) or flags & (regex.FULLCASE | regex.REVERSE |
+                                                          regex.V1):
+        return None, None
+    re_flags = (re.VERBOSE if flags & regex.VERBOSE else 0) | re.IGNORECASE | re.MULTILINE
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            tree = list(_sre_parse.parse(source, re_flags))
+    except (re.error, Warning, RecursionError, OverflowError, ValueError):
+        return None, None
+    starts = None
+    best = None
+    while True:
+        for i in range(len(tree)):
+            try:
+                strs = {s for s, _ in _lit_seq(tree[i:])}
+            except _Unknown:
+                continue
+            if "" in strs:
+                continue
+            if i == 0 and starts is None:
+                starts = _minimal(strs, inside=False)
+            for cut in range(2, _MAX_LITERAL + 1):
+                # the fewest literals (a few searches) of two characters or more
+                cuts = set(_minimal({x[:cut] for x in strs}, inside=True))
+                score = (min(len(x) for x in cuts) >= 2, -len(cuts), min(len(x) for x in cuts))
+                if best is None or score > best[0]:
+                    best = (score, cuts)
+        if len(tree) == 1 and tree[0][0] is _sre.SUBPATTERN:
+            tree = list(tree[0][1][-1])  # a pattern that is one group: look inside it
+            continue
+        break
+    return starts, (_minimal(best[1], inside=True) if best else None)
+
+
+def _places(lit: str, folded: str, s: int, e: int, into: list[int]) -> None:
+    """Append where ``lit`` occurs in folded[s:e]."""
+    i = folded.find(lit, s, e)
+    while i >= 0:
+        into.append(i)
+        i = folded.find(lit, i + 1, e)
+
+
+def _at(pattern: regex.Pattern, text: str, places: list[int], s: int,
+        e: int) -> list[regex.Match]:
+    """The matches ``pattern.finditer(text, s, e)`` yields when each can only begin at one of
+    ``places`` (sorted): tried in order, those inside the match before skipped."""
+    out = []
+    pos = s
+    for i in places:
+        if i < pos:
+            continue
+        m = pattern.match(text, i, e)
+        if m is not None:
+            out.append(m)
+            pos = max(m.end(), i + 1)
+    return out
+
+
+def _finditer(pattern: regex.Pattern, text: str, folded: str | None, s: int,
+              e: int) -> list[regex.Match]:
+    """``list(pattern.finditer(text, s, e))``, run only where the pattern's literals occur in
+    ``folded`` (the folded ``text``)."""
+    if folded is None:
+        return list(pattern.finditer(text, s, e))
+    starts, holds = _literals(pattern.pattern, pattern.flags)
+    if starts is not None:
+        places: list[int] = []
+        for lit in starts:
+            _places(lit, folded, s, e, places)
+        places.sort()
+        return _at(pattern, text, places, s, e) if places else []
+    if holds is not None and all(folded.find(lit, s, e) < 0 for lit in holds):
+        return []
+    return list(pattern.finditer(text, s, e))
+
+
+class _Plan:
+    """The patterns run over each figure paragraph (modifiers, metric cues, relabels, periods,
+    dates), indexed by the literals their matches begin with: by their first three characters
+    (one search each), then by the next three. One pass over a paragraph finds every place
+    where any of the patterns can match."""
+
+    def __init__(self, patterns: list[regex.Pattern]) -> None:
+        self.patterns = patterns
+        self.index = {p: k for k, p in enumerate(patterns)}
+        # first three characters -> (literals of up to five, next three -> longer literals)
+        self.by_key: dict[str, tuple[list[tuple[int, str]],
+                                     dict[str, list[tuple[int, str]]]]] = {}
+        self.unfiltered: list[int] = []  # patterns with no known starts
+        for k, p in enumerate(patterns):
+            starts = _literals(p.pattern, p.flags)[0]
+            if starts is None:
+                self.unfiltered.append(k)
+                continue
+            for lit in starts:
+                short, longer = self.by_key.setdefault(lit[:3], ([], {}))
+                if len(lit) < 6:
+                    short.append((k, lit))
+                else:
+                    longer.setdefault(lit[3:6], []).append((k, lit))
+
+    def run(self, text: str, folded: str | None, s: int, e: int) -> list[list[regex.Match]]:
+        """The matches of every pattern in text[s:e], as ``finditer`` yields them."""
+        if folded is None:
+            return [list(p.finditer(text, s, e)) for p in self.patterns]
+        places: dict[int, list[int]] = {}
+        find, startswith = folded.find, folded.startswith
+        for key, (short, longer) in self.by_key.items():
+            i = find(key, s, e)
+            while i >= 0:
+                for k, lit in short:
+                    if startswith(lit, i, e):
+                        places.setdefault(k, []).append(i)
+                if longer:
+                    for k, lit in longer.get(folded[i + 3:i + 6], ()):
+                        if startswith(lit, i, e):
+                            places.setdefault(k, []).append(i)
+                i = find(key, i + 1, e)
+        out: list[list[regex.Match]] = [[] for _ in self.patterns]
+        for k, at in places.items():
+            at.sort()
+            out[k] = _at(self.patterns[k], text, at, s, e)
+        for k in self.unfiltered:
+            out[k] = _finditer(self.patterns[k], text, folded, s, e)
+        return out
+
+
+_PLANS: dict[int, tuple[RuleSet, _Plan]] = {}
+
+
+def _plan(rs: RuleSet) -> _Plan:
+    """The paragraph plan of a rule set (built once)."""
+    got = _PLANS.get(id(rs))
+    if got is not None and got[0] is rs:
+        return got[1]
+    patterns = [e.regex for e in rs.entries("modifiers")] + \
+        [m.cue for m in rs.metrics.values() if m.cue is not None] + \
+        [e.regex for e in rs.entries("relabels")] + \
+        [e.regex for e in rs.entries("periods")] + [e.regex for e in rs.entries("dates")]
+    plan = _Plan(list(dict.fromkeys(patterns)))
+    if len(_PLANS) >= 8:
+        _PLANS.clear()
+    _PLANS[id(rs)] = (rs, plan)
+    return plan
+
+
 @dataclass
 class _Cue:
     start: int
@@ -113,20 +395,28 @@ class _Index:
 class _Paragraph:
     def __init__(self, ctx: _Ctx, s: int, e: int) -> None:
         rs, text = ctx.rs, ctx.doc.text
+        plan = _plan(rs)
+        found = plan.run(text, ctx.folded, s, e)
+
+        def scan(pattern: regex.Pattern, s0: int, e0: int) -> list[regex.Match]:
+            assert (s0, e0) == (s, e)
+            return found[plan.index[pattern]]
+
         self.masks = _Index([(m.start(), m.end(), None) for entry in rs.entries("modifiers")
-                             for m in entry.regex.finditer(text, s, e)])
+                             for m in scan(entry.regex, s, e)])
         cues: list[tuple[int, int, object]] = []
         for metric in rs.metrics.values():
             if metric.cue is not None:
                 cues += [(m.start(), m.end(), (metric, m.group())) for m in
-                         metric.cue.finditer(text, s, e) if m.end() > m.start()]
+                         scan(metric.cue, s, e) if m.end() > m.start()]
         self.cues = _Index(cues)
         self.relabels = _Index([(m.start(), m.end(), (entry, m.group()))
                                 for entry in rs.entries("relabels")
-                                for m in entry.regex.finditer(text, s, e)])
-        self.periods = _Index([(p.start, p.end, p) for p in P.find_periods(rs, text, s, e)])
+                                for m in scan(entry.regex, s, e)])
+        self.periods = _Index([(p.start, p.end, p) for p in
+                               P.find_periods(rs, text, s, e, finditer=scan)])
         self.dates = _Index([(d.start, d.end, d) for d in
-                             P.find_dates(rs, text, s, e, ctx.meta)])
+                             P.find_dates(rs, text, s, e, ctx.meta, finditer=scan)])
 
 
 class _Ctx:
@@ -137,21 +427,58 @@ class _Ctx:
         self.subsidiaries: list[str] = []
         self.parties: set[str] = set()
         text = doc.text
+        self.folded = _fold(text)
+        n = len(text)
         for entry in rs.entries("scopes"):
             if entry.get("scope") != "excl":
                 continue
-            for m in entry.regex.finditer(text):
+            for m in _finditer(entry.regex, text, self.folded, 0, n):
                 name = slug(m.group("name"))
                 if name and name != self.company and name not in self.subsidiaries and \
                         not self.stop(m.group("name")):
                     self.subsidiaries.append(name)
         for entry in rs.entries("parties"):
-            for m in entry.regex.finditer(text):
+            for m in _finditer(entry.regex, text, self.folded, 0, n):
                 for name in self.names(m.group("names")):
                     self.parties.add(name)
         self.parties -= set(self.subsidiaries) | {self.company}
         self.proper = rs.compile("{proper}", "entities.yaml", None, "fragments.proper")
         self._paragraphs: dict[int, _Paragraph] = {}
+        self._found: dict[tuple[regex.Pattern, int, int], list[regex.Match]] = {}
+        self._few: dict[regex.Pattern, tuple[str, ...] | None] = {}
+
+    def finditer(self, pattern: regex.Pattern, s: int, e: int) -> list[regex.Match]:
+        """``list(pattern.finditer(doc.text, s, e))``, run only where its literals occur
+        (cached: a sentence's figures ask for the same span)."""
+        key = (pattern, s, e)
+        got = self._found.get(key)
+        if got is None:
+            got = self._found[key] = _finditer(pattern, self.doc.text, self.folded, s, e)
+        return got
+
+    def can(self, pattern: regex.Pattern, s: int, e: int) -> bool:
+        """False when doc.text[s:e] holds none of the literals every match of ``pattern``
+        holds: no search over that text (or a slice of it) can match. (A pattern with more
+        than a few such literals is cheaper to run than to check: True.)"""
+        lits = self._few.get(pattern, False)
+        if lits is False:
+            holds = _literals(pattern.pattern, pattern.flags)[1] if self.folded else None
+            lits = self._few[pattern] = holds if holds and len(holds) <= _FEW else None
+        if lits is None:
+            return True
+        find = self.folded.find
+        return any(find(lit, s, e) >= 0 for lit in lits)
+
+    def any(self, entries: list, sub: str, at: int) -> regex.Match | None:
+        """``_any(entries, sub)`` for ``sub`` == doc.text[at:at + len(sub)]."""
+        end = at + len(sub)
+        for entry in entries:
+            if not self.can(entry.regex, at, end):
+                continue
+            m = entry.regex.search(sub)
+            if m:
+                return m
+        return None
 
     def paragraph(self, pos: int) -> _Paragraph:
         """The indexed matches of the line (paragraph) holding ``pos``."""
@@ -316,7 +643,7 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
         if not f.qualifier:
             q = None
             for entry in rs.entries("qualifiers"):
-                mm = _ends_with([entry], left)
+                mm = _ends_with([entry], left) if ctx.can(entry.regex, lo, m.start) else None
                 if mm is not None:
                     q = entry
             if q is not None:
@@ -325,9 +652,9 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
         # -- uncertainty
         if not f.uncertain:
             unc = rs.entries("uncertainty")
-            mm = _any(unc, left)
+            mm = ctx.any(unc, left, lo)
             if mm is None:
-                mm2 = _any(unc, right[:30])
+                mm2 = ctx.any(unc, right[:30], m.end)
                 if mm2 is not None and not right[:mm2.start()].strip():
                     mm = mm2
             if mm is not None:
@@ -337,8 +664,8 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
         prev = facts[i - 1] if i else None
         # the high end of a range is one statement with its low end
         coord = prev is not None and (m.range_role == "high" or
-                                      _any(rs.entries("coordinations"), left) is not None)
-        compare = prev is not None and _any(rs.entries("comparisons"), left) is not None
+                                      ctx.any(rs.entries("coordinations"), left, lo) is not None)
+        compare = prev is not None and ctx.any(rs.entries("comparisons"), left, lo) is not None
         if prev is not None and (coord or compare) and FAMILY[prev.kind] == FAMILY[f.kind]:
             f.partner = i - 1
             f.partner_kind = "coord" if coord else "compare"
@@ -362,7 +689,7 @@ def _sentence(ctx: _Ctx, si: int, ms: list[Mention], prior: list[Fact]) -> list[
         _period(ctx, f, i, m, ms, left, right, lo, hi, pers, dates, facts, prior,
                 taken_periods)
         _scope(ctx, f, i, left, right, lo, hi, S, E, facts)
-        if _any(rs.entries("guidance"), text[S:m.start]) is not None and \
+        if ctx.any(rs.entries("guidance"), text[S:m.start], S) is not None and \
                 (f.kind == "runway" or _mtype(rs, f.metric) in ("flow", "balance")):
             f.guidance = True
         facts.append(f)
@@ -381,10 +708,11 @@ def _bare_amounts(ctx: _Ctx, ms: list[Mention], S: int, E: int) -> list[Mention]
                 continue
             left = text[prev.end:m.start]
             hi = ms[i + 1].start if i + 1 < len(ms) else E
-            linked = _any(rs.entries("comparisons"), left) is not None or \
-                _any(rs.entries("coordinations"), left) is not None or \
-                _any(rs.entries("bare_amount_leads"), left) is not None
-            follows = _any(rs.entries("bare_amount_followers"), text[m.end:hi]) is not None
+            linked = ctx.any(rs.entries("comparisons"), left, prev.end) is not None or \
+                ctx.any(rs.entries("coordinations"), left, prev.end) is not None or \
+                ctx.any(rs.entries("bare_amount_leads"), left, prev.end) is not None
+            follows = ctx.any(rs.entries("bare_amount_followers"), text[m.end:hi],
+                              m.end) is not None
             if not (linked and follows):
                 continue
             m.unit = prev.unit
@@ -431,20 +759,21 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
         mm = None
         label_span = None
         if where == "right":
-            mm = entry.regex.search(right)
+            mm = entry.regex.search(right) if ctx.can(entry.regex, m.end, hi) else None
             if mm is not None:
                 label_span = (m.end + mm.start("label"), m.end + mm.end("label"))
         elif where == "left":
             # the direction word nearest the figure ("... was driven by a decrease in revenue of")
-            found = list(entry.regex.finditer(left, overlapped=True))
+            found = list(entry.regex.finditer(left, overlapped=True)) \
+                if ctx.can(entry.regex, lo, m.start) else []
             mm = max(found, key=lambda x: x.start()) if found else None
             if mm is not None:
                 label_span = (lo + mm.start("label"), lo + mm.end("label"))
         else:
-            mm = entry.regex.search(left)
+            mm = entry.regex.search(left) if ctx.can(entry.regex, lo, m.start) else None
             lr = entry.get("_label_right")
             if mm is not None:
-                mr = lr.search(right) if lr is not None else None
+                mr = lr.search(right) if lr is not None and ctx.can(lr, m.end, hi) else None
                 if mr is not None:
                     label_span = (m.end + mr.start("label"), m.end + mr.end("label"))
                 elif i > 0 and (facts[i - 1].kind == f.kind or f.kind == "percent") and \
@@ -501,9 +830,10 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
                 f.direction = "decrease" if value == "increase" else "increase"
         return
     own = [c for c in cues if lo <= c.start and c.end <= m.start and id(c) not in claimed
-           and _allowed_left(c, text[lo:m.start])]
+           and _allowed_left(ctx, c, text[lo:m.start], lo)]
     # 2. a cue bound to the figure from the left ("revenue of around £128 million")
-    if own and _any(rs.entries("binders"), text[own[-1].end:m.start]) is not None:
+    if own and ctx.any(rs.entries("binders"), text[own[-1].end:m.start], own[-1].end) \
+            is not None:
         _set_metric(f, own[-1], sent_text, "bound")
         return
     # 3. a cue right after the figure
@@ -511,7 +841,7 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
         if cue.start >= m.end and cue.start < hi and id(cue) not in claimed:
             gap = text[m.end:cue.start]
             if any(g.regex.match(gap) for g in rs.entries("right_gaps")) and \
-                    _allowed_left(cue, left):
+                    _allowed_left(ctx, cue, left, lo):
                 _set_metric(f, cue, sent_text, "right")
                 claimed.add(id(cue))
                 return
@@ -543,10 +873,12 @@ def _metric(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
     f.link = "none"
 
 
-def _allowed_left(cue: _Cue, left: str) -> bool:
+def _allowed_left(ctx: _Ctx, cue: _Cue, left: str, at: int) -> bool:
     """False when every metric of the cue is ruled out by the words before the figure
-    ("used $5 million of cash" is not a cash balance)."""
-    return any(m.excludes_left is None or not m.excludes_left.search(left) for m in cue.metrics)
+    ("used $5 million of cash" is not a cash balance); ``left`` is doc.text[at:...]."""
+    end = at + len(left)
+    return any(m.excludes_left is None or not ctx.can(m.excludes_left, at, end) or
+               not m.excludes_left.search(left) for m in cue.metrics)
 
 
 def _previous_cues(ctx: _Ctx, f: Fact) -> tuple[_Cue, str] | None:
@@ -598,7 +930,8 @@ def _period(ctx: _Ctx, f: Fact, i: int, m: Mention, ms: list[Mention], left: str
     mtype = _mtype(rs, f.metric)
     if f.kind == "runway" or mtype in ("contractual", "none"):
         return
-    cut = _any_at(rs.entries("clause_ends"), ctx.doc.text, m.end, hi)
+    cut = _any_at([c for c in rs.entries("clause_ends") if ctx.can(c.regex, m.end, hi)],
+                  ctx.doc.text, m.end, hi)
     rhi = cut if cut is not None else hi
     if mtype == "balance":
         own = [d for d in dates if m.end <= d.start < rhi]
@@ -660,7 +993,7 @@ def _scope(ctx: _Ctx, f: Fact, i: int, left: str, right: str, lo: int, hi: int, 
     for entry in rs.entries("scopes"):
         if entry.get("scope") != "at":
             continue
-        mm = entry.regex.match(right)
+        mm = entry.regex.match(right) if ctx.can(entry.regex, f.end, hi) else None
         if mm is not None and not ctx.stop(mm.group("name")):
             name = slug(mm.group("name"))
             if name == ctx.company:
@@ -676,7 +1009,7 @@ def _scope(ctx: _Ctx, f: Fact, i: int, left: str, right: str, lo: int, hi: int, 
         kind = entry.get("scope")
         if kind == "at":
             continue
-        for mm in entry.regex.finditer(text, S, E):
+        for mm in ctx.finditer(entry.regex, S, E):
             if mm.start() >= f.start:
                 continue
             if found is None or mm.start() > found[1].start():
@@ -700,7 +1033,7 @@ def _party_hits(ctx: _Ctx, S: int, E: int, names: bool) -> list[tuple[int, list[
     hits: list[tuple[int, list[str]]] = []
     if not names:
         for entry in rs.entries("parties"):
-            for mm in entry.regex.finditer(text, S, E):
+            for mm in ctx.finditer(entry.regex, S, E):
                 found = ctx.names(mm.group("names"))
                 if found:
                     hits.append((mm.start("names"), found))

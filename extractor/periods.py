@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+import regex
 
 from .documents import Metadata, parse_date
 from .ruleset import RuleSet
@@ -49,10 +52,20 @@ def _year(raw: str | None) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def find_periods(rs: RuleSet, text: str, start: int, end: int) -> list[PeriodMention]:
+#: ``finditer(pattern, start, end)``: the matches of ``pattern`` in the text between the offsets
+#: (in text order, as ``pattern.finditer(text, start, end)`` gives them)
+Finditer = Callable[[regex.Pattern, int, int], Iterable[regex.Match]]
+
+
+def find_periods(rs: RuleSet, text: str, start: int, end: int,
+                 finditer: Finditer | None = None) -> list[PeriodMention]:
+    """Period mentions in text[start:end]; ``finditer`` runs the patterns (a pre-filtered
+    scan of ``text``), by default ``pattern.finditer``."""
     out: list[PeriodMention] = []
     for entry in rs.entries("periods"):
-        for m in entry.regex.finditer(text, start, end):
+        found = finditer(entry.regex, start, end) if finditer is not None else \
+            entry.regex.finditer(text, start, end)
+        for m in found:
             gd = m.groupdict()
             span = entry.get("span")
             year = _year(gd.get("year2") if span == "YEAR" and gd.get("year2") else None) \
@@ -78,10 +91,14 @@ def find_periods(rs: RuleSet, text: str, start: int, end: int) -> list[PeriodMen
     return _leftmost_longest(out)
 
 
-def find_dates(rs: RuleSet, text: str, start: int, end: int, meta: Metadata) -> list[DateMention]:
+def find_dates(rs: RuleSet, text: str, start: int, end: int, meta: Metadata,
+               finditer: Finditer | None = None) -> list[DateMention]:
+    """Dates in text[start:end] (``finditer`` as in :func:`find_periods`)."""
     out: list[DateMention] = []
     for entry in rs.entries("dates"):
-        for m in entry.regex.finditer(text, start, end):
+        found = finditer(entry.regex, start, end) if finditer is not None else \
+            entry.regex.finditer(text, start, end)
+        for m in found:
             gd = m.groupdict()
             rel = entry.get("relative")
             date = None
