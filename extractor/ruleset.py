@@ -564,11 +564,13 @@ def _validate_semantics(file: str, section: str, item: dict[str, Any]) -> None:
         raise RuleFileError(file, "sense is magnitude or result", rule_id=rid, key="sense")
 
 
-#: what keyword matching ignores: case (``str.lower`` plus the one letter, long s, that the
-#: ``regex`` case-insensitive match folds to ASCII and ``lower`` does not) and the kind of
+#: what keyword matching ignores: case (``str.lower`` plus the two letters that the ``regex``
+#: case-insensitive match pairs with an ASCII letter and ``lower`` does not: long s with S,
+#: dotless i with I; dotted capital I lowers to two characters, see below) and the kind of
 #: horizontal space (``\ `` in a rule matches all of them). Length-preserving, so offsets in the
-#: folded text are offsets in the text.
-KEYWORD_FOLD = {0x17F: "s", 0x09: " ", 0xA0: " ", 0x2009: " ", 0x202F: " "}
+#: folded text are offsets in the text. tests/test_recognize_prefilter.py derives the letters
+#: from ``regex`` itself.
+KEYWORD_FOLD = {0x17F: "s", 0x131: "i", 0x09: " ", 0xA0: " ", 0x2009: " ", 0x202F: " "}
 
 
 def fold_for_keywords(text: str) -> str | None:

@@ -10,9 +10,9 @@ import pandas as pd
 import pandera.errors
 
 from .numbering import number_rows
-from .schemas.facts import FactsModel
+from .schemas.facts import FACTS
 from .schemas.findings import COLUMNS as FINDING_COLUMNS
-from .schemas.findings import FindingsModel
+from .schemas.findings import FINDINGS
 
 _TABLE_CHECKS = {"span_is_ordered", "value_within_interval", "balance_or_flow",
                  "runway_has_horizon"}
@@ -26,7 +26,7 @@ def _check_code(check: object) -> str:
 def validate_facts(facts: pd.DataFrame) -> pd.DataFrame:
     """Findings (possibly none) for every way ``facts`` breaks the facts contract."""
     try:
-        FactsModel.validate(facts, lazy=True)
+        FACTS.validate(facts, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         return _findings(facts, exc.failure_cases)
     except pandera.errors.SchemaError as exc:  # a single structural failure
@@ -84,7 +84,7 @@ def number_findings(df: pd.DataFrame) -> pd.DataFrame:
 def validate_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """Findings about the findings table itself (a bug guard: expected empty)."""
     try:
-        FindingsModel.validate(findings, lazy=True)
+        FINDINGS.validate(findings, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         return _findings(findings.assign(fact_id=""), exc.failure_cases)
     return empty_findings()

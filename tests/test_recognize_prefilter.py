@@ -20,6 +20,8 @@ HOSTILE = [
     "We have \u017fufficient cash to fund operations into 2027.\nUp 4\tper\u00a0cent.\n",
     "\u0130stanbul revenue was $5\u00a0million; dividend 8.4\u2009p.\nSALES OF 12 MILLION USD\n",
     "Earnings were 45 CENTS PER SHARE and EUR\u202f3 BN.\n",
+    "Earnings were $2 per ADS\u017f. Cash is \u017fUFFICIENT to fund us; FINANCING\n",
+    "We have sufficient cash to f\u0131nance operations into 2027. 12 M\u0130LLION\n",
 ]
 
 
@@ -55,3 +57,21 @@ def test_ranges_are_the_keyword_lines() -> None:
         ranges = candidate_ranges(money, text, doc.line_starts)
     assert ranges == [(16, 41)]
     assert text[16:39] == "revenue was $5 million\n"
+
+
+def test_keyword_fold_covers_every_letter_regex_pairs_with_ascii() -> None:
+    """Every character that the ``regex`` case-insensitive match pairs with an ASCII letter
+    folds (KEYWORD_FOLD, then lower) to that letter, or changes length (no pre-filter then)."""
+    import string
+
+    import regex
+
+    from extractor.ruleset import fold_for_keywords
+
+    pats = {a: regex.compile(a, regex.I | regex.V0) for a in string.ascii_letters}
+    for cp in [*range(0x80, 0xD800), *range(0xE000, 0x30000)]:
+        c = chr(cp)
+        for a, p in pats.items():
+            if p.fullmatch(c):
+                folded = fold_for_keywords(c)
+                assert folded is None or folded == a.lower(), (hex(cp), a)

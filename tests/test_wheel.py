@@ -43,7 +43,7 @@ def test_wheel_carries_rules_and_schemas_and_runs(tmp_path: Path) -> None:
         "df = extractor.extract_document('Jane Roe - CFO\\nRevenue was $12.5 million in the "
         "third quarter of 2024.', 'w')\n"
         "print(r.default_rules_dir(), df.loc[0, 'value'], df.loc[0, 'metric'], "
-        "len(s.FactsModel.validate(df)))\n")
+        "len(s.FACTS.validate(df)))\n")
     env = {k: v for k, v in os.environ.items() if k != "FIGURES_RULES_DIR"}
     env["PYTHONPATH"] = str(site)
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
