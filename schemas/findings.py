@@ -7,6 +7,8 @@ import pandera.pandas as pa
 
 from .columns import FINDINGS as COLUMNS
 
+__all__ = ["COLUMNS", "FINDINGS", "SEVERITIES"]
+
 SEVERITIES = ["error", "warning", "info"]
 
 
