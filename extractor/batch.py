@@ -30,7 +30,7 @@ from . import resume as ckpt
 from .chunks import ChunkRows, DocOutcome, Task, corpus_bucket, process_one, work
 from .errors import FiguresError
 from .facts import COLUMNS as FACT_COLUMNS
-from .facts import facts_frame
+from .facts import rows_frame
 from .numbering import finding_order
 from .parquet import read_table
 from .ruleset import default_rules_dir, load_rules
@@ -118,7 +118,7 @@ def finish(raw: ChunkRows) -> ChunkResult:
     rows = [r for o in outcomes for r in o.facts]
     by_doc: dict[str, list[dict]] = {}
     if rows:  # one table and one pandera validation for the whole chunk
-        schema = validate_facts(facts_frame(rows))
+        schema = validate_facts(rows_frame(rows))
         for r in schema.to_dict("records") if len(schema) else []:
             by_doc.setdefault(r["doc_id"], []).append(r)
     known = {o.doc_id for o in outcomes}

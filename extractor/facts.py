@@ -49,6 +49,26 @@ def facts_frame(facts: list[Fact] | list[dict[str, object]]) -> pd.DataFrame:
     return typed(df)
 
 
+def rows_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Fact rows (as :func:`fact_row` makes them) as a table with the contract dtypes, column
+    by column, in the rows' order: what the batch validates, without the casts and the sort of
+    :func:`typed` (a value of the wrong type is then a schema failure, not cast away)."""
+    import pandas as pd
+
+    data = {}
+    for c in COLUMNS:
+        values = [r.get(c) for r in rows]
+        if c in STRING_COLUMNS:
+            data[c] = pd.array(["" if v is None else v for v in values], dtype="string")
+        else:
+            try:
+                data[c] = pd.Series(values, dtype="bool" if c in ("guidance", "uncertain")
+                                    else "int64")
+            except (TypeError, ValueError):  # kept as they are: a dtype failure to report
+                data[c] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data)
+
+
 def typed(df: pd.DataFrame) -> pd.DataFrame:
     """Cast a facts table (possibly read back from CSV) to its contract dtypes."""
     import pandas as pd

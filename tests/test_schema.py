@@ -52,3 +52,18 @@ def test_findings_table_contract() -> None:
     got = validate_findings(pd.DataFrame(bad))
     assert sorted(got["check_id"]) == ["SCHEMA-ISIN", "SCHEMA-STR-MATCHES"]
     assert sorted(got["observed"]) == ["XC-1", "fatal"]
+
+
+def test_batch_validation_frame_reports_wrong_types_as_findings() -> None:
+    """The batch validates fact rows as they are (rows_frame): a start that is not an integer
+    is a schema finding on the dtype, not a crash or a silent cast."""
+    from extractor.facts import fact_row, rows_frame
+
+    rows = [fact_row(f) for f in processed(str(EXAMPLES / "ex01_pellucid_q3.txt")).facts]
+    assert len(validate_facts(rows_frame(rows))) == 0
+    rows[0] = {**rows[0], "start": "twelve"}
+    findings = validate_facts(rows_frame(rows))
+    dtype = findings[findings["check_id"] == "SCHEMA-DTYPE"]
+    assert list(zip(dtype["fact_ids"], dtype["observed"], strict=True)) == [
+        (rows[0]["fact_id"], "twelve")]
+    assert set(findings["severity"]) == {"error"}
