@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import guard
 from .errors import DocumentTimeout, FiguresError, InputFileError
 from .facts import COLUMNS as FACT_COLUMNS
 from .facts import fact_row
@@ -130,10 +131,11 @@ def work(task: Task) -> ChunkRows:
         if skip:
             outcomes.append(DocOutcome(path, doc_id, "skipped", skip))
             continue
+        t0 = time.monotonic()
         o, res = process_one(path, doc_id, task.settings, rules, with_result=True,
                              source=task.sources[i] if task.sources else None)
         if o.status == "processed" and o.facts:
-            o.findings.extend(document_findings(res, o.facts))
+            o.findings.extend(_checks(document_findings, res, o, t0, task.settings))
         o.findings = number_rows(o.findings)
         outcomes.append(o)
     facts_csv = None
@@ -145,6 +147,21 @@ def work(task: Task) -> ChunkRows:
             rows = [escape_row(r) for r in rows]
         facts_csv = render_csv(rows, FACT_COLUMNS)
     return ChunkRows(task, outcomes, facts_csv)
+
+
+def _checks(document_findings: Any, res: Any, o: DocOutcome, t0: float,
+            settings: Settings) -> list[dict]:
+    """The within-document checks of a processed document, inside what is left of its time
+    budget (``--doc-timeout`` counts reading, extraction and checks). Checks that overrun it
+    stop with one ``INPUT-TIMEOUT`` finding naming the stage; the facts are kept."""
+    timeout = settings.doc_timeout
+    try:
+        with guard.budget(o.doc_id, settings, deadline=t0 + timeout if timeout else None):
+            guard.set_stage("checks")
+            return document_findings(res, o.facts)
+    except DocumentTimeout as err:
+        problem = f"the within-document checks stopped: {str(err).split(': ', 1)[-1]}"
+        return [_input_finding(o.path, o.doc_id, f"{o.path}: {problem}", "timeout")]
 
 
 def corpus_bucket(text: str) -> list[dict]:

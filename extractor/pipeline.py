@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from . import guard
 from .attribute import Fact, attribute
 from .documents import Document, parse, read_text
+from .errors import InputFileError
 from .facts import facts_frame
 from .recognize import recognize
 from .ruleset import RuleSet, load_rules
@@ -39,12 +40,27 @@ def process_text(text: str, doc_id: str, rules: RuleSet | None = None,
     document that overruns it raises DocumentTimeout naming the rule or stage that ran long."""
     rs = rules or load_rules()
     t0 = time.monotonic()
+    _check_text(text, doc_id)
     with guard.budget(doc_id, settings):
         doc = parse(text, doc_id, rs, settings)
         mentions = recognize(doc, rs, settings)
         guard.set_stage("attribute")
         facts = attribute(doc, mentions, rs)
     return DocumentResult(doc_id, doc, facts, time.monotonic() - t0)
+
+
+def _check_text(text: str, doc_id: str) -> None:
+    """Text handed over by a caller (not decoded from a file here) must be Unicode text: a
+    lone surrogate (a half-decoded UTF-16 pair, ``surrogateescape`` bytes) cannot be written to
+    any output. One line naming the document and the offset."""
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InputFileError(doc_id, f"not valid Unicode text: lone surrogate "
+                             f"U+{ord(text[err.start]):04X} at offset {err.start}",
+                             "encoding") from None
 
 
 def process_file(path: str | os.PathLike, rules: RuleSet | None = None,

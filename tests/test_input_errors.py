@@ -126,3 +126,15 @@ def test_cli_bad_rules_dir_is_one_line(tmp_path: Path) -> None:
                          env={**os.environ, "FIGURES_RULES_DIR": str(rules)})
     assert run.returncode == 2
     assert run.stderr.strip() == "figures: money.yaml: rule MONEY-001: key 'nmae': unknown key"
+
+
+def test_text_with_a_lone_surrogate_is_one_line_error() -> None:
+    """Text given through the API that no output can encode is refused before any stage."""
+    from extractor import extract_document
+
+    with pytest.raises(InputFileError) as info:
+        extract_document("Jane Roe - CFO\nRevenue was $5 million \ud800 in Q3.\n", doc_id="api")
+    assert str(info.value) == "api: not valid Unicode text: lone surrogate U+D800 at offset 38"
+    assert info.value.code == "encoding"
+    ok = extract_document("Jane Roe - CFO\nRevenue was €5 million in Q3 2024.\n", doc_id="eu")
+    assert list(ok["text"]) == ["€5 million"]

@@ -140,6 +140,35 @@ def test_batch_turns_a_timeout_into_an_error_row(rules_copy: Path, tmp_path: Pat
     assert "INPUT-TIMEOUT" in findings and "MONEY-099" in findings
 
 
+def test_within_document_checks_run_inside_the_document_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks that overrun what is left of the budget stop with one INPUT-TIMEOUT finding
+    naming the checks; the document's facts are kept and the batch goes on."""
+    import extractor.checks
+
+    def stuck(result, facts):
+        if result.doc_id == "b":
+            while True:
+                pass
+        return []
+
+    monkeypatch.setattr(extractor.checks, "document_findings", stuck)
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b", "c"):
+        (src / f"{name}.txt").write_text("Jane Roe - CFO\nRevenue was $5 million.\n",
+                                         encoding="utf-8")
+    out = tmp_path / "o"
+    s = run_batch([src], str(out / "facts.csv"), str(out / "findings.csv"), workers=1,
+                  progress=False, settings=Settings(doc_timeout=1.0))
+    assert (s.documents, s.processed, s.failed, s.facts, s.findings) == (3, 3, 0, 3, 1)
+    (row,) = [ln for ln in (out / "findings.csv").read_text(encoding="utf-8").splitlines()
+              if ",INPUT-TIMEOUT," in ln]
+    assert row.startswith("b,INPUT-TIMEOUT:b,INPUT-TIMEOUT,error,")
+    assert (f"{src / 'b.txt'}: the within-document checks stopped: exceeded the time budget "
+            "of 1 s in the checks stage") in row
+
+
 # -- the budget itself ---------------------------------------------------------------------
 def test_pure_python_work_is_stopped_at_the_deadline() -> None:
     """Work that runs no regex (a loop in a stage) is stopped by the budget's timer."""
