@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import os
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,8 @@ _MONTHS = {m: i for i, m in enumerate(
 #: metadata is read from the header: its first lines, never more than this many characters
 #: (a text without line breaks would otherwise make the whole document its "header")
 HEADER_CHARS = 100_000
+#: the characters that make a text look binary: C0 controls other than whitespace
+_CONTROLS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f\v")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
              "4th": 4}
 
@@ -205,7 +207,7 @@ def decode(data: bytes, path: str = "<text>", settings: Settings = DEFAULT) -> t
     if not text or text.isspace():  # (text.strip() would copy a large text)
         raise InputFileError(path, "empty file (only whitespace)", "empty")
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    controls = sum(map(sample.count, _CONTROLS))  # one C-level count a character
     if controls > max(8, len(sample) // 20):
         raise InputFileError(path, "binary file (too many control characters), not a text "
                              "transcript", "binary")
@@ -282,6 +284,19 @@ class _Lines(Sequence[tuple[int, int]]):
         """Indices of the lines with something other than whitespace on them, in order."""
         return self._nonblank
 
+    def spans(self, indices: Iterable[int]) -> Iterator[tuple[int, int, int]]:
+        """``(i, *self[i])`` for each of ``indices``, each checking the document's time budget
+        now and then (:func:`guard.tick`): the loop of a pass over lines."""
+        starts, text, n, size = self.starts, self.text, self.n, len(self.text)
+        tick = guard.current().tick
+        for i in indices:
+            tick()
+            s = starts[i]
+            e = starts[i + 1] - 1 if i + 1 < n else size
+            if e > s and text[e - 1] == "\r":
+                e -= 1
+            yield i, s, e
+
 
 def _lines(text: str) -> _Lines:
     """(start, end) of each line, end excluding the newline (and a trailing CR)."""
@@ -292,6 +307,147 @@ def _matches_empty(patterns) -> bool:
     """True when one of ``patterns`` matches an empty (or blank, once stripped) line: only
     then must a pass visit blank lines."""
     return any(p is not None and p.match("") for p in patterns)
+
+
+#: a line pattern is tried on a line only when the line's first PREFIX_CHARS characters can
+#: begin a match of it (asked once per distinct beginning, see :class:`_Prefilter`)
+PREFIX_CHARS = 3
+#: the beginnings remembered for one group of patterns (forgotten all at once when full)
+_PREFIX_CACHE_MAX = 1 << 16
+#: a beginning no line pattern expects (private-use characters): a pattern that can begin so
+#: can begin with anything, and is better run once over all lines (:func:`_lines_matching`)
+_ANY_BEGINNING = "\ue000" * PREFIX_CHARS
+
+
+class _Partial:
+    """A pattern as :func:`guard.match` sees it when asked whether a text could be the
+    beginning of a match (the ``regex`` package's partial matching): a match, partial or
+    complete, means yes; None means that no string beginning with the text matches."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, pattern) -> None:
+        self.pattern = pattern
+
+    def match(self, string, pos=None, endpos=None, *, timeout=None):
+        return self.pattern.match(string, pos, endpos, partial=True, timeout=timeout)
+
+
+class _Prefilter:
+    """Which patterns of a group can match (``pattern.match``) a line, told by the line's
+    first :data:`PREFIX_CHARS` characters: bit ``k`` of :meth:`mask` is 0 only when pattern
+    ``k`` matches no string beginning with them, so a pass runs the pattern itself only on
+    the lines whose bit is set and finds exactly what it would find on every line. Most
+    lines begin like many others ("Thank", "We ", "And"): the answer for a beginning is asked
+    once (a guarded partial match) and remembered for the process."""
+
+    def __init__(self, patterns: Sequence[tuple[object, str]]) -> None:
+        self.patterns = tuple(patterns)
+        self.every = (1 << len(self.patterns)) - 1
+        self.masks: dict[str, int] = {}
+        #: bit k set: pattern k can begin with anything (".*..."), its beginnings tell nothing
+        self.unpruned = self._mask(_ANY_BEGINNING)
+
+    def _mask(self, key: str) -> int:
+        m = 0
+        for k, (pattern, rule) in enumerate(self.patterns):
+            if pattern is not None and guard.match(_Partial(pattern), key,
+                                                   rule=rule) is not None:
+                m |= 1 << k
+        return m
+
+    def mask(self, line: str) -> int:
+        if len(line) <= PREFIX_CHARS:  # the whole line: no beginning to judge it by
+            return self.every
+        key = line[:PREFIX_CHARS]
+        m = self.masks.get(key)
+        if m is None:
+            m = self._mask(key)
+            if len(self.masks) >= _PREFIX_CACHE_MAX:
+                self.masks.clear()
+            self.masks[key] = m
+        return m
+
+
+_PREFILTERS: dict[tuple, _Prefilter] = {}
+
+
+def _unpruned_hits(pf: _Prefilter, joined_lines,
+                   line_ids: Sequence[int]) -> list[tuple[int, set[int]]]:
+    """(k, lines) for each pattern ``k`` of ``pf`` that a line's beginning cannot rule out:
+    the lines on which one scan of ``joined_lines()`` (the lines of the pass, joined by
+    newlines, made only when needed; its line ``j`` is line ``line_ids[j]``) finds it; a line
+    not among them is no match of it."""
+    out = []
+    joined = None
+    for k, (pattern, rule) in enumerate(pf.patterns):
+        if pf.unpruned >> k & 1:
+            if joined is None:
+                joined = joined_lines()
+            found = _lines_matching(pattern, rule, joined)
+            if found is not None:
+                out.append((k, {line_ids[j] for j in found}))
+    return out
+
+
+def _prefilter(patterns: Sequence[tuple[object, str]]) -> _Prefilter:
+    """The (process-wide) prefilter of a group of (pattern, rule id)."""
+    key = tuple(patterns)
+    pf = _PREFILTERS.get(key)
+    if pf is None:
+        pf = _PREFILTERS[key] = _Prefilter(key)
+    return pf
+
+
+#: what a pattern must not contain to be run over many lines joined by newlines: lookarounds
+#: (they would see the lines around), anchors of the whole string, a moved match start
+_NOT_LINE_LOCAL = ("(?=", "(?!", "(?<=", "(?<!", "\\A", "\\Z", "\\z", "\\G", "\\K")
+_LINE_LOCAL: dict[object, bool] = {}
+
+
+def _line_local(pattern) -> bool:
+    """True when a scan of lines joined by newlines finds, at the start of each line, what a
+    match of that line alone finds: ``pattern`` has no lookaround, no whole-string anchor, no
+    inline flag but ``i`` (``$`` and ``^`` stay line anchors, ``.`` stops at a newline) and
+    does not match the empty string. (A match that runs over a newline is caught by
+    :func:`_lines_matching`.)"""
+    ok = _LINE_LOCAL.get(pattern)
+    if ok is None:
+        src = pattern.pattern
+        ok = not any(bad in src for bad in _NOT_LINE_LOCAL) and pattern.match("") is None
+        at = src.find("(?")
+        while ok and at >= 0:
+            flags = src[at + 2:at + 5]
+            ok = flags[:1] in (":", "P") or flags[:2] in ("i:", "i)") or flags in ("-i:", "-i)")
+            at = src.find("(?", at + 2)
+        _LINE_LOCAL[pattern] = ok
+    return ok
+
+
+def _lines_matching(pattern, rule: str, joined: str) -> dict[int, tuple | None] | None:
+    """The lines of ``joined`` (lines joined by newlines) on which ``pattern`` finds a match,
+    by one guarded scan: {line index: (match, offset of the line in ``joined``) when the first
+    match found on the line begins at its start (it is then the match of the line alone, its
+    positions shifted by the offset), else None}; a superset of the lines that
+    ``pattern.match`` of the line alone accepts. None when the scan cannot stand for the
+    matches of each line: the pattern is not :func:`_line_local`, or a match runs over a
+    newline or is empty."""
+    if not _line_local(pattern):
+        return None
+    out: dict[int, tuple | None] = {}
+    line = last = line_start = 0
+    for m in guard.finditer(pattern, joined, rule=rule):
+        a, b = m.span()
+        if a == b or joined.find("\n", a, b) >= 0:
+            return None
+        newlines = joined.count("\n", last, a)
+        if newlines:
+            line += newlines
+            line_start = joined.rfind("\n", last, a) + 1
+        last = a
+        if line not in out:
+            out[line] = (m, line_start) if a == line_start else None
+    return out
 
 
 def _lines_in(spans: list[tuple[int, int]], lines: _Lines) -> set[int]:
@@ -309,18 +465,36 @@ def _lines_in(spans: list[tuple[int, int]], lines: _Lines) -> set[int]:
     return out
 
 
+def _joined_nonblank(text: str, lines: _Lines) -> str:
+    """The lines that are not blank, stripped, joined by newlines (a line is blank when it
+    strips to nothing): split all at once, or, when most lines are blank, one by one."""
+    nonblank = lines.nonblank()
+    if len(nonblank) < len(lines) // 4:
+        return "\n".join(text[s:e].strip() for _i, s, e in lines.spans(nonblank))
+    return "\n".join(filter(None, map(str.strip, text.split("\n"))))
+
+
 def _boilerplate(rs: RuleSet, text: str, lines: _Lines) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
+    blocks, singles = rs.boilerplate_blocks, rs.boilerplate_lines
+    pf = _prefilter([(start_re, entry.id) for entry, start_re, _e in blocks]
+                    + [(entry.regex, entry.id) for entry in singles])
+    nblocks = len(blocks)
+    hits = _unpruned_hits(pf, lambda: _joined_nonblank(text, lines), lines.nonblank())
     floor = 0  # the next line not yet inside a block
-    for i in lines.nonblank():  # blank lines are never boilerplate
+    for i, s, e in lines.spans(lines.nonblank()):  # blank lines are never boilerplate
         if i < floor:
             continue
-        guard.tick()
-        s, e = lines[i]
         stripped = text[s:e].strip()
+        may = pf.mask(stripped)
+        for k, found in hits:
+            if i not in found:
+                may &= ~(1 << k)
+        if not may:
+            continue
         block = None
-        for entry, start_re, end_re in rs.boilerplate_blocks:
-            if guard.match(start_re, stripped, rule=entry.id):
+        for k, (entry, start_re, end_re) in enumerate(blocks):
+            if may >> k & 1 and guard.match(start_re, stripped, rule=entry.id):
                 for j in range(i, min(len(lines), i + 40)):
                     js, je = lines[j]
                     if guard.match(end_re, text[js:je].strip(), rule=entry.id):
@@ -331,14 +505,31 @@ def _boilerplate(rs: RuleSet, text: str, lines: _Lines) -> list[tuple[int, int]]
                 break
         if block:
             out.append(block)
-        elif any(guard.match(entry.regex, stripped, rule=entry.id)
-                 for entry in rs.boilerplate_lines):
+        elif any(may >> k & 1 and guard.match(entry.regex, stripped, rule=entry.id)
+                 for k, entry in enumerate(singles, nblocks)):
             out.append((s, e))
     return out
 
 
+#: roles of the titles seen, by (analyst pattern, executive pattern, title): a transcript
+#: names the same few titles again and again (forgotten all at once when full)
+_ROLES: dict[tuple, str] = {}
+_ROLES_MAX = 4096
+
+
 def _role_of(rs: RuleSet, title: str) -> str:
     roles = rs.patterns.get("roles", {})
+    key = (roles.get("analyst"), roles.get("executive"), title)
+    role = _ROLES.get(key)
+    if role is None:
+        role = _find_role(roles, title)
+        if len(_ROLES) >= _ROLES_MAX:
+            _ROLES.clear()
+        _ROLES[key] = role
+    return role
+
+
+def _find_role(roles, title: str) -> str:
     if roles.get("analyst") and guard.search(roles["analyst"], title, rule="roles.analyst"):
         return "analyst"
     if roles.get("executive") and guard.search(roles["executive"], title,
@@ -358,15 +549,18 @@ def _participants(rs: RuleSet, text: str, lines: _Lines, skip: set[int]):
     out: dict[str, tuple[str, str]] = {}
     used: set[int] = set()
     candidates = range(len(lines)) if _matches_empty(heads.values()) else lines.nonblank()
+    pf = _prefilter([(p, f"participants.{r}") for r, p in heads.items()])
     floor = 0  # the next line after a list
-    for i in candidates:
+    for i, s, e in lines.spans(candidates):
         if i < floor:
             continue
-        guard.tick()
-        s, e = lines[i]
         line = text[s:e].strip()
-        role = next((r for r, p in heads.items()
-                     if guard.match(p, line, rule=f"participants.{r}")), None)
+        may = pf.mask(line)
+        if not may:
+            continue
+        role = next((r for k, (r, p) in enumerate(heads.items())
+                     if may >> k & 1 and guard.match(p, line, rule=f"participants.{r}")),
+                    None)
         if role is None or i in skip:
             continue
         used.add(i)
@@ -411,27 +605,45 @@ def _speaker_heads(rs: RuleSet, text: str, lines: _Lines, skip: set[int],
     not_sp = rs.patterns.get("not_speakers", {}).get("pattern")
     ops = rs.patterns.get("operators", {}).get("pattern")
     entries = _speaker_entries(rs)
+    pf_not = _prefilter([(not_sp, "not_speakers.pattern"), (ops, "operators.pattern")])
+    pf_entries = _prefilter([(entry.regex, entry.id) for entry in entries])
     cands: list[_Head] = []
-    for i in lines.nonblank():  # a blank line is never a speaker line
-        guard.tick()
-        s, e = lines[i]
+    rows = array("q")  # the lines left for the speaker patterns
+    for i, s, e in lines.spans(lines.nonblank()):  # a blank line is never a speaker line
         if i in skip or e - s == 0 or e - s > 200:
             continue
-        line = text[s:e]
-        stripped = line.strip()
-        if not stripped or (not_sp and guard.match(not_sp, stripped,
-                                                   rule="not_speakers.pattern")):
+        stripped = text[s:e].strip()
+        if not stripped:
             continue
-        if ops and guard.match(ops, stripped, rule="operators.pattern"):
+        may = pf_not.mask(stripped)
+        if may & 1 and guard.match(not_sp, stripped, rule="not_speakers.pattern"):
+            continue
+        if may & 2 and guard.match(ops, stripped, rule="operators.pattern"):
             cands.append(_Head(i, stripped, "", "operator", None))
             continue
-        for entry in entries:
-            m = guard.match(entry.regex, line, rule=entry.id)
+        rows.append(i)
+    # each speaker pattern scans those lines once, joined (they are short, and few of them)
+    joined = "\n".join(text[s:e] for s, e in map(lines.__getitem__, rows))
+    hits = [_lines_matching(entry.regex, entry.id, joined) for entry in entries]
+    del joined
+    todo = sorted(set().union(*hits)) if all(h is not None for h in hits) else \
+        range(len(rows))
+    for r, (i, s, e) in zip(todo, lines.spans(rows[r] for r in todo), strict=True):
+        line = text[s:e]
+        may = pf_entries.mask(line)
+        for k, entry in enumerate(entries):
+            found = hits[k]
+            if not may >> k & 1 or (found is not None and r not in found):
+                continue
+            if found is not None and found[r] is not None:
+                m, at = found[r]  # the scan's match, found at the line's start
+            else:
+                m, at = guard.match(entry.regex, line, rule=entry.id), 0
             if not m:
                 continue
             name = m.group("name").strip()
             if entry.get("inline"):
-                cands.append(_Head(i, name, "", entry.id, s + m.start("rest")))
+                cands.append(_Head(i, name, "", entry.id, s + m.start("rest") - at))
             elif entry.get("bare"):
                 cands.append(_Head(i, name, "", entry.id, None))
             else:
@@ -441,6 +653,7 @@ def _speaker_heads(rs: RuleSet, text: str, lines: _Lines, skip: set[int],
                     continue
                 cands.append(_Head(i, name, title, entry.id, None))
             break
+    cands.sort(key=lambda h: h.line)  # operator lines and the others, in the text's order
     # keep bare names only when known; inline title-case names only when repeated or known
     known = set(participants) | {h.name for h in cands if h.rule in ("LAYOUT-001", "LAYOUT-002")}
     counts: dict[str, int] = {}
@@ -463,13 +676,13 @@ def _turns(rs: RuleSet, text: str, lines: _Lines, heads: list[_Head], participan
     # explicit section markers by line
     markers: list[tuple[int, str]] = []
     candidates = range(len(lines)) if _matches_empty((qa_re, prep_re)) else lines.nonblank()
-    for i in candidates:
-        guard.tick()
-        s, e = lines[i]
+    pf = _prefilter([(qa_re, "sections.qa"), (prep_re, "sections.prepared")])
+    for i, s, e in lines.spans(candidates):
         line = text[s:e].strip()
-        if qa_re is not None and guard.match(qa_re, line, rule="sections.qa"):
+        may = pf.mask(line)
+        if may & 1 and guard.match(qa_re, line, rule="sections.qa"):
             markers.append((i, "qa"))
-        elif prep_re is not None and guard.match(prep_re, line, rule="sections.prepared"):
+        elif may & 2 and guard.match(prep_re, line, rule="sections.prepared"):
             markers.append((i, "prepared"))
     turns: list[Turn] = []
     speaker_spans: list[tuple[int, int]] = []
@@ -513,21 +726,44 @@ def _turns(rs: RuleSet, text: str, lines: _Lines, heads: list[_Head], participan
 
 def _sentences(rs: RuleSet, text: str, lines: _Lines, turns: list[Turn], skip: set[int],
                heads: list[_Head]) -> list[Sentence]:
+    """Each line (paragraph) split at the matches of ``sentences.boundary`` in it.
+
+    The boundaries are found by one pass of the pattern over the whole text, not one search a
+    line: a line gets the matches that lie inside it, which are the matches a search of that
+    line alone finds (the pattern sees the text around a line the same way, lookbehinds
+    included). A match that runs over the start or end of a line, or ends at its end (where
+    a lookahead of the search of the line alone would meet the end of its text), is not
+    trusted: that line is searched alone."""
     boundary = rs.patterns.get("sentences", {}).get("boundary")
     head_lines = {h.line for h in heads if h.inline_start is None}
     inline_starts = {h.line: h.inline_start for h in heads if h.inline_start is not None}
     starts = [t.start for t in turns]
     out: list[Sentence] = []
-    for i in lines.nonblank():  # a blank line holds no sentence
-        guard.tick()
-        s, e = lines[i]
+    found = iter(()) if boundary is None else \
+        guard.finditer(boundary, text, rule="sentences.boundary")
+    pending = next(found, None)  # the first match not yet given to a line
+    reach = 0  # the end of the furthest match that ran past the end of its line
+    for i, s, e in lines.spans(lines.nonblank()):  # a blank line holds no sentence
         if i in skip or i in head_lines or s == e:
             continue
         lo = inline_starts.get(i, s)
         ti = bisect.bisect_right(starts, lo) - 1
         pieces = []
         pos = lo
-        if boundary is not None:
+        alone = lo < reach
+        while pending is not None and pending.start() < e:
+            a, b = pending.span()
+            if b > lo or a >= lo:
+                if lo <= a < b < e:
+                    pieces.append((pos, a))
+                    pos = b
+                else:
+                    alone = True
+                    reach = max(reach, b)
+            pending = next(found, None)
+        if alone:
+            pieces = []
+            pos = lo
             for m in guard.finditer(boundary, text, lo, e, rule="sentences.boundary"):
                 pieces.append((pos, m.start()))
                 pos = m.end()
