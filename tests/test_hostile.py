@@ -55,7 +55,7 @@ def test_two_megabyte_single_line() -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("FIGURES_HEAVY"),
-                    reason="heavy (about 50 s): `make fuzz` (FIGURES_HEAVY=1)")
+                    reason="heavy (about 25 s): `make fuzz` (FIGURES_HEAVY=1)")
 def test_twenty_megabyte_single_line() -> None:
     text = _filler_line(20_000_000)
     assert len(text.encode("utf-8")) < BUDGET.max_doc_bytes
