@@ -22,23 +22,22 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from . import resume as ckpt
 from .chunks import ChunkRows, DocOutcome, Task, corpus_bucket, process_one, work
 from .errors import FiguresError
 from .facts import COLUMNS as FACT_COLUMNS
 from .facts import rows_frame
-from .numbering import finding_order
-from .parquet import read_table
+from .numbering import finding_order, number_rows
 from .ruleset import default_rules_dir, load_rules
-from .schemas.findings import COLUMNS as FINDING_COLUMNS
+from .schemas.columns import FINDINGS as FINDING_COLUMNS
 from .settings import DEFAULT, Settings
 from .sinks import CsvSink, ParquetSink, open_sink, render_csv
 from .sources import expand_inputs
-from .validate import number_rows, validate_facts, validate_findings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CHUNK = 48  # documents per task of a worker
 GROUP = 4  # chunks per pandera validation in the writing process
@@ -124,7 +123,12 @@ def finish_group(raws: list[ChunkRows]) -> list[ChunkResult]:
     findings table checked too (a guard, expected clean: its rows, and schema rows of no
     known document, go after the last chunk), and both rendered (CSV text or an Arrow
     table). A pandera call costs about 30 ms whatever its size: one per group, not per
-    chunk."""
+    chunk. pandas and pandera are imported here, on the first group, while the workers are
+    already busy with the next chunks."""
+    import pandas as pd
+
+    from .validate import validate_facts, validate_findings
+
     rows = [r for raw in raws for o in raw.outcomes for r in o.facts]
     by_doc: dict[str, list[dict]] = {}
     if rows:
@@ -553,6 +557,8 @@ def _progress(total: int, enabled: bool | None, initial: int = 0):
 
 def read_facts(path: str) -> pd.DataFrame:
     """Read a facts file (CSV or Parquet) back with its contract dtypes."""
+    from .parquet import read_table
+
     return read_table(path, "facts")
 
 
