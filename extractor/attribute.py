@@ -26,7 +26,7 @@ import regex
 from . import periods as P
 from .documents import Document, Sentence, slug
 from .recognize import Mention
-from .ruleset import KEYWORD_FOLD, Metric, RuleSet
+from .ruleset import KEYWORD_FOLD, Entry, Metric, RuleSet
 
 FAMILY = {"money": "amount", "per_share": "amount", "percent": "percent", "runway": "runway"}
 DEAL_METRICS = {"milestone_eligibility", "milestone_payment", "upfront_payment", "equity_stake",
@@ -295,18 +295,38 @@ def _finditer(pattern: regex.Pattern, text: str, folded: str | None, s: int,
     return list(pattern.finditer(text, s, e))
 
 
+def _trie(keys: list[str]) -> str:
+    """An alternation that matches any of ``keys`` (escaped literals, none empty), the longest
+    one where several begin at the same place, with one branch per first character."""
+    by: dict[str, list[str]] = {}
+    for key in keys:
+        by.setdefault(key[0], []).append(key[1:])
+    alts = []
+    for ch in sorted(by):
+        rest = [k for k in by[ch] if k]
+        sub = _trie(rest) if rest else ""
+        if sub and "" in by[ch]:
+            sub = f"(?:{sub})?"  # greedy: the longer key first
+        alts.append(re.escape(ch) + sub)
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+
+def _key_finder(keys) -> re.Pattern:
+    """Every place where one of ``keys`` (plain strings, folded) begins, in one pass of
+    ``finditer``: a lookahead (so that overlapping keys are all found) capturing the longest key
+    found there. Built from the literals derived from the rule patterns, not a rule itself."""
+    return re.compile("(?=(" + _trie(sorted(keys)) + "))")
+
+
 class _Plan:
     """The patterns run over each figure paragraph (modifiers, metric cues, relabels, periods,
-    dates), indexed by the literals their matches begin with: by their first three characters
-    (one search each), then by the next three. One pass over a paragraph finds every place
-    where any of the patterns can match."""
+    dates), indexed by the literals their matches begin with: one pass of a finder for all those
+    literals over a paragraph gives every place where any of the patterns can match."""
 
     def __init__(self, patterns: list[regex.Pattern]) -> None:
         self.patterns = patterns
         self.index = {p: k for k, p in enumerate(patterns)}
-        # first three characters -> (literals of up to five, next three -> longer literals)
-        self.by_key: dict[str, tuple[list[tuple[int, str]],
-                                     dict[str, list[tuple[int, str]]]]] = {}
+        by_literal: dict[str, list[int]] = {}
         self.unfiltered: list[int] = []  # patterns with no known starts
         for k, p in enumerate(patterns):
             starts = _literals(p.pattern, p.flags)[0]
@@ -314,35 +334,39 @@ class _Plan:
                 self.unfiltered.append(k)
                 continue
             for lit in starts:
-                short, longer = self.by_key.setdefault(lit[:3], ([], {}))
-                if len(lit) < 6:
-                    short.append((k, lit))
-                else:
-                    longer.setdefault(lit[3:6], []).append((k, lit))
+                by_literal.setdefault(lit, []).append(k)
+        # the finder reports the longest literal found at a place; the literals found there
+        # are it and those of its prefixes that are literals too
+        self.at: dict[str, list[int]] = {
+            lit: list(dict.fromkeys(k for n in range(1, len(lit) + 1)
+                                    for k in by_literal.get(lit[:n], ())))
+            for lit in by_literal}
+        self.finder = _key_finder(by_literal) if by_literal else None
+        # pattern indices of the sections, in rule order (set by :func:`_plan`)
+        self.modifiers: list[int] = []
+        self.cue_specs: list[tuple[int, Metric]] = []
+        self.relabel_specs: list[tuple[int, Entry]] = []
 
     def run(self, text: str, folded: str | None, s: int, e: int) -> list[list[regex.Match]]:
         """The matches of every pattern in text[s:e], as ``finditer`` yields them."""
         if folded is None:
             return [list(p.finditer(text, s, e)) for p in self.patterns]
         places: dict[int, list[int]] = {}
-        find, startswith = folded.find, folded.startswith
-        for key, (short, longer) in self.by_key.items():
-            i = find(key, s, e)
-            while i >= 0:
-                for k, lit in short:
-                    if startswith(lit, i, e):
-                        places.setdefault(k, []).append(i)
-                if longer:
-                    for k, lit in longer.get(folded[i + 3:i + 6], ()):
-                        if startswith(lit, i, e):
-                            places.setdefault(k, []).append(i)
-                i = find(key, i + 1, e)
+        at = self.at
+        for found in self.finder.finditer(folded, s, e) if self.finder is not None else ():
+            i = found.start()
+            for k in at[found.group(1)]:
+                got = places.get(k)
+                if got is None:
+                    places[k] = [i]
+                else:
+                    got.append(i)
         out: list[list[regex.Match]] = [[] for _ in self.patterns]
-        for k, at in places.items():
-            at.sort()
-            out[k] = _at(self.patterns[k], text, at, s, e)
+        patterns = self.patterns
+        for k, where in places.items():
+            out[k] = _at(patterns[k], text, where, s, e)
         for k in self.unfiltered:
-            out[k] = _finditer(self.patterns[k], text, folded, s, e)
+            out[k] = _finditer(patterns[k], text, folded, s, e)
         return out
 
 
@@ -359,6 +383,9 @@ def _plan(rs: RuleSet) -> _Plan:
         [e.regex for e in rs.entries("relabels")] + \
         [e.regex for e in rs.entries("periods")] + [e.regex for e in rs.entries("dates")]
     plan = _Plan(list(dict.fromkeys(patterns)))
+    plan.modifiers = [plan.index[e.regex] for e in rs.entries("modifiers")]
+    plan.cue_specs = [(plan.index[m.cue], m) for m in rs.metrics.values() if m.cue is not None]
+    plan.relabel_specs = [(plan.index[e.regex], e) for e in rs.entries("relabels")]
     if len(_PLANS) >= 8:
         _PLANS.clear()
     _PLANS[id(rs)] = (rs, plan)
@@ -402,17 +429,17 @@ class _Paragraph:
             assert (s0, e0) == (s, e)
             return found[plan.index[pattern]]
 
-        self.masks = _Index([(m.start(), m.end(), None) for entry in rs.entries("modifiers")
-                             for m in scan(entry.regex, s, e)])
+        self.masks = _Index([(m.start(), m.end(), None) for k in plan.modifiers
+                             for m in found[k]])
         cues: list[tuple[int, int, object]] = []
-        for metric in rs.metrics.values():
-            if metric.cue is not None:
-                cues += [(m.start(), m.end(), (metric, m.group())) for m in
-                         scan(metric.cue, s, e) if m.end() > m.start()]
+        for k, metric in plan.cue_specs:
+            got = found[k]
+            if got:
+                cues += [(m.start(), m.end(), (metric, m.group())) for m in got
+                         if m.end() > m.start()]
         self.cues = _Index(cues)
         self.relabels = _Index([(m.start(), m.end(), (entry, m.group()))
-                                for entry in rs.entries("relabels")
-                                for m in scan(entry.regex, s, e)])
+                                for k, entry in plan.relabel_specs for m in found[k]])
         self.periods = _Index([(p.start, p.end, p) for p in
                                P.find_periods(rs, text, s, e, finditer=scan)])
         self.dates = _Index([(d.start, d.end, d) for d in
@@ -467,7 +494,12 @@ class _Ctx:
         if lits is None:
             return True
         find = self.folded.find
-        return any(find(lit, s, e) >= 0 for lit in lits)
+        for lit in lits:  # a loop, not any(): no generator on this hot path
+            if find(lit, s, e) >= 0:
+                break
+        else:
+            return False
+        return True
 
     def any(self, entries: list, sub: str, at: int) -> regex.Match | None:
         """``_any(entries, sub)`` for ``sub`` == doc.text[at:at + len(sub)]."""
