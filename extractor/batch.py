@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 CHUNK = 48  # documents per task of a worker
 GROUP = 4  # chunks per pandera validation in the writing process
-BUCKET_ROWS = 1000  # facts per bucket of the cross-document checks (memory of one task)
+BUCKET_ROWS = 500  # facts per bucket of the cross-document checks (memory of one task)
 CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a running batch
 MANIFEST_COLUMNS = ["path", "doc_id", "company", "status", "reason", "facts", "findings"]
 
@@ -338,6 +338,7 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
                 sinks["findings"].write(_render(rows, "findings", formats[1],
                                                 settings.excel_safe))
 
+            runner.fresh()
             summary.findings += _corpus_findings(sinks["facts"], sinks["manifest"],
                                                  summary.facts, runner, emit)
         for s in sinks.values():

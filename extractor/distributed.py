@@ -83,6 +83,9 @@ class DaskRunner:
             for _, fut in pending:
                 fut.cancel()
 
+    def fresh(self) -> None:
+        """The cluster's workers stay as they are between phases (Dask manages them)."""
+
     def close(self, abort: bool = False) -> None:
         self.client.close()
 
