@@ -28,7 +28,7 @@ from . import resume as ckpt
 from .chunks import ChunkRows, DocOutcome, Task, corpus_bucket, process_one, work
 from .errors import FiguresError
 from .facts import COLUMNS as FACT_COLUMNS
-from .facts import rows_frame
+from .facts import columns_frame
 from .numbering import finding_order, number_rows
 from .ruleset import default_rules_dir, load_rules
 from .schemas.columns import FINDINGS as FINDING_COLUMNS
@@ -129,10 +129,10 @@ def finish_group(raws: list[ChunkRows]) -> list[ChunkResult]:
 
     from .validate import validate_facts, validate_findings
 
-    rows = [r for raw in raws for o in raw.outcomes for r in o.facts]
+    columns = {c: [v for raw in raws for v in raw.facts.get(c, ())] for c in FACT_COLUMNS}
     by_doc: dict[str, list[dict]] = {}
-    if rows:
-        schema = validate_facts(rows_frame(rows))
+    if columns["doc_id"]:
+        schema = validate_facts(columns_frame(columns))
         for r in schema.to_dict("records") if len(schema) else []:
             by_doc.setdefault(r["doc_id"], []).append(r)
     known = {o.doc_id for raw in raws for o in raw.outcomes}
@@ -145,7 +145,7 @@ def finish_group(raws: list[ChunkRows]) -> list[ChunkResult]:
                 else o.findings
             finding_rows.extend(findings)
             message = findings[0]["message"] if o.status == "failed" and findings else ""
-            docs.append(DocRecord(o.path, o.doc_id, o.status, o.reason, len(o.facts),
+            docs.append(DocRecord(o.path, o.doc_id, o.status, o.reason, o.fact_count,
                                   len(findings), message, o.company))
         parts.append((docs, finding_rows))
     every = [r for _, fs in parts for r in fs] + extra
@@ -157,8 +157,7 @@ def finish_group(raws: list[ChunkRows]) -> list[ChunkResult]:
     for i, (raw, (docs, finding_rows)) in enumerate(zip(raws, parts, strict=True)):
         task, safe = raw.task, raw.task.settings.excel_safe
         facts = raw.facts_csv if task.facts_format == "csv" else \
-            _render([r for o in raw.outcomes for r in o.facts], "facts", task.facts_format,
-                    safe)
+            _render(raw.fact_rows(), "facts", task.facts_format, safe)
         last = i == len(raws) - 1
         out.append(ChunkResult(task.first, docs, facts,
                                _render(finding_rows, "findings", task.findings_format, safe),

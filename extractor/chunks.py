@@ -40,6 +40,7 @@ class DocOutcome:
     findings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     company: str = ""
+    fact_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,20 @@ class Task:
 
 @dataclass
 class ChunkRows:
-    """A worker's answer for one chunk: each document's outcome (fact rows sorted by span,
-    finding rows numbered), and the facts as CSV text when the output is CSV."""
+    """A worker's answer for one chunk: each document's outcome (finding rows numbered, the
+    count of its facts), the chunk's facts by column (documents in input order, each one's
+    facts by span: half the memory of one dict per row in the process that waits for
+    them), and the facts as CSV text when the output is CSV."""
 
     task: Task
     outcomes: list[DocOutcome]
+    facts: dict[str, list] = field(default_factory=dict)
     facts_csv: str | None = None
+
+    def fact_rows(self) -> list[dict]:
+        """The facts as rows again (one dict per fact)."""
+        return [dict(zip(FACT_COLUMNS, cells, strict=True))
+                for cells in zip(*(self.facts[c] for c in FACT_COLUMNS), strict=True)]
 
 
 def _input_finding(path: str, doc_id: str, message: str, code: str) -> dict:
@@ -138,15 +147,19 @@ def work(task: Task) -> ChunkRows:
             o.findings.extend(_checks(document_findings, res, o, t0, task.settings))
         o.findings = number_rows(o.findings)
         outcomes.append(o)
+    rows = [r for o in outcomes for r in o.facts]
     facts_csv = None
     if task.facts_format == "csv":
-        rows = [r for o in outcomes for r in o.facts]
+        safe = rows
         if task.settings.excel_safe:
             from .csvsafe import escape_row
 
-            rows = [escape_row(r) for r in rows]
-        facts_csv = render_csv(rows, FACT_COLUMNS)
-    return ChunkRows(task, outcomes, facts_csv)
+            safe = [escape_row(r) for r in rows]
+        facts_csv = render_csv(safe, FACT_COLUMNS)
+    for o in outcomes:
+        o.fact_count, o.facts = len(o.facts), []
+    return ChunkRows(task, outcomes, {c: [r[c] for r in rows] for c in FACT_COLUMNS},
+                     facts_csv)
 
 
 def _checks(document_findings: Any, res: Any, o: DocOutcome, t0: float,

@@ -50,14 +50,19 @@ def facts_frame(facts: list[Fact] | list[dict[str, object]]) -> pd.DataFrame:
 
 
 def rows_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """Fact rows (as :func:`fact_row` makes them) as a table with the contract dtypes, column
-    by column, in the rows' order: what the batch validates, without the casts and the sort of
+    """Fact rows (as :func:`fact_row` makes them) as :func:`columns_frame` makes them."""
+    return columns_frame({c: [r.get(c) for r in rows] for c in COLUMNS})
+
+
+def columns_frame(columns: dict[str, list]) -> pd.DataFrame:
+    """Facts by column (values as :func:`fact_row` makes them) as a table with the contract
+    dtypes, in the given order: what the batch validates, without the casts and the sort of
     :func:`typed` (a value of the wrong type is then a schema failure, not cast away)."""
     import pandas as pd
 
     data = {}
     for c in COLUMNS:
-        values = [r.get(c) for r in rows]
+        values = columns.get(c, [])
         if c in STRING_COLUMNS:
             data[c] = pd.array(["" if v is None else v for v in values], dtype="string")
         else:

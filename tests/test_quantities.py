@@ -91,7 +91,7 @@ def test_a_worker_never_imports_pandas_pandera_or_pint() -> None:
         "from extractor.settings import Settings\n"
         f"files = sorted(glob.glob({str(root / 'examples' / '*.txt')!r}))\n"
         "r = work(Task(0, tuple((f, f'd{i}', '') for i, f in enumerate(files)), Settings()))\n"
-        "assert sum(len(o.facts) for o in r.outcomes) > 200\n"
+        "assert sum(o.fact_count for o in r.outcomes) > 200\n"
         "print(sorted(m for m in ('pandas', 'pandera', 'pint', 'pyarrow', 'numpy')"
         " if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
