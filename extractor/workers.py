@@ -3,6 +3,9 @@
 ``LocalRunner.ordered(fn, tasks)`` keeps at most ``window`` tasks submitted and not yet handed
 back, and yields the results in the order of ``tasks`` whatever order they complete in: the
 writer never waits on more than the window, and memory does not grow with the number of tasks.
+``workers`` counts the calling process: it runs the next task itself whenever the result it
+must hand back next is not ready, so ``workers=2`` is one worker process and this one (a worker
+process costs ~35 MB; the caller would otherwise mostly wait).
 The same pool serves every phase of a batch (the chunks of documents, then the cross-document
 checks). A worker that dies (killed, out of memory) is a one-line :class:`FiguresError`; an
 interrupted or abandoned run stops the workers at once.
@@ -31,13 +34,15 @@ def _init_worker(rules_dir: str | None) -> None:
 #: heap of a long-lived process grows with fragmentation, a fresh one starts at ~30 MB
 TASKS_PER_CHILD = 40
 
+_END = object()
+
 
 class LocalRunner:
-    """``workers`` spawned processes (none: run in this process when ``workers <= 1``)."""
+    """``workers - 1`` spawned processes and this one (only this one when ``workers <= 1``)."""
 
     def __init__(self, workers: int, window: int | None = None) -> None:
         self.workers = workers
-        self.window = window or 2 * workers
+        self.window = window or 4 * workers
         self.pool: Any = None
 
     def _pool(self):
@@ -46,7 +51,7 @@ class LocalRunner:
             from concurrent.futures import ProcessPoolExecutor
 
             self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=self.workers - 1, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker, initargs=(os.environ.get("FIGURES_RULES_DIR"),),
                 max_tasks_per_child=TASKS_PER_CHILD)
         return self.pool
@@ -60,32 +65,52 @@ class LocalRunner:
         from concurrent.futures.process import BrokenProcessPool
 
         pool = self._pool()
+        children = self.workers - 1
         it = iter(tasks)
-        pending: deque = deque()
-        finished = False
+        # (task, future of a worker process, or None with the result computed here)
+        pending: deque[tuple[Any, Any, Any]] = deque()
+        exhausted = finished = False
+
+        def take() -> Any:
+            nonlocal exhausted
+            t = next(it, _END) if not exhausted else _END
+            exhausted = t is _END
+            return t
+
         try:
             try:
-                for t in it:
-                    pending.append((t, pool.submit(fn, t)))
-                    if len(pending) >= self.window:
+                while True:
+                    busy = sum(1 for _, f, _ in pending if f is not None and not f.done())
+                    while busy < 2 * children and len(pending) < self.window:
+                        t = take()  # keep every worker process fed, one task queued
+                        if t is _END:
+                            break
+                        pending.append((t, pool.submit(fn, t), None))
+                        busy += 1
+                    if not pending:
                         break
-                while pending:
-                    res = pending[0][1].result()
-                    pending.popleft()
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        pending.append((nxt, pool.submit(fn, nxt)))
-                    yield res
+                    t, fut, res = pending[0]
+                    if fut is None or fut.done():
+                        pending.popleft()
+                        yield res if fut is None else fut.result()
+                        continue
+                    if len(pending) < self.window:  # the next result is not ready: this
+                        t = take()                  # process runs the next task meanwhile
+                        if t is not _END:
+                            pending.append((t, None, fn(t)))
+                            continue
+                    fut.result()  # nothing else to do: wait for it
             except BrokenProcessPool:
-                where = describe(pending[0][0]) if pending else ""
+                where = next((describe(t) for t, f, _ in pending if f is not None), "")
                 raise FiguresError(f"a worker process died (killed, or out of memory?){where};"
                                    " the partial output is kept: run again with --resume to "
                                    "continue") from None
             finished = True
         finally:
             if not finished:  # interrupted, failed or abandoned: stop the workers now
-                for _, fut in pending:
-                    fut.cancel()
+                for _, fut, _ in pending:
+                    if fut is not None:
+                        fut.cancel()
                 self.close(abort=True)
 
     def fresh(self) -> None:

@@ -159,6 +159,31 @@ def test_interrupted_run_leaves_no_complete_file_and_resumes_to_the_same_bytes(
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in clean.iterdir())
 
 
+def _pid_after_a_while(i: int) -> tuple[int, int]:
+    import time
+
+    time.sleep(0.05)
+    return i, os.getpid()
+
+
+def test_two_workers_are_one_worker_process_and_the_calling_process() -> None:
+    import multiprocessing
+
+    from extractor.workers import LocalRunner
+
+    with LocalRunner(2) as runner:
+        got = []
+        for res in runner.ordered(_pid_after_a_while, range(16)):
+            got.append(res)
+            if len(got) == 8:
+                children = [p for p in multiprocessing.active_children()
+                            if p.pid in {pid for _, pid in got}]
+    assert [i for i, _ in got] == list(range(16))  # handed back in task order
+    pids = {pid for _, pid in got}
+    assert os.getpid() in pids and len(pids) == 2  # this process ran some, one worker the rest
+    assert len(children) == 1
+
+
 def test_killed_worker_is_one_error_and_the_run_resumes(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
