@@ -8,7 +8,7 @@ Each engine run is the real command line, ``figures extract CORPUS --out facts.c
 findings.csv --workers N`` (read, recognise, attribute, validate, within- and cross-document
 checks, write), timed from start to exit; memory is the peak over the run of the summed RSS of
 that process and all its children (and, beside it, the summed PSS, which counts a shared page
-once). Results go to ``bench/out/results.json`` and ``bench/out/results.md``.
+once). Results are printed and written to ``bench/out/results.json``.
 """
 
 from __future__ import annotations
