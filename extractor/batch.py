@@ -443,7 +443,7 @@ def _corpus_findings(facts: CsvSink | ParquetSink, manifest: CsvSink | ParquetSi
     findings come back sorted and numbered; since a finding's id and sort key start from one
     document, and a document's company is in one bucket, merging the buckets' sorted files
     (``heapq.merge``) gives the global order and ids without holding the findings in memory."""
-    import csv
+    import pickle
     import shutil
     import tempfile
     import zlib
@@ -454,20 +454,21 @@ def _corpus_findings(facts: CsvSink | ParquetSink, manifest: CsvSink | ParquetSi
         pending: dict[int, list[list[str]]] = {}
         held = 0
         started: set[int] = set()
+        where: dict[str, int] = {}
 
-        def flush(b: int) -> None:
-            with open(os.path.join(spool, f"{b:06d}.csv"), "a", encoding="utf-8",
-                      newline="") as fh:
-                w = csv.writer(fh, lineterminator="\n")
-                if b not in started:
-                    w.writerow([*FACT_COLUMNS, "company"])
-                    started.add(b)
-                w.writerows(pending.pop(b))
+        def flush(b: int) -> None:  # a bucket file is a sequence of pickled lists of rows
+            with open(os.path.join(spool, f"{b:06d}.bin"), "ab") as fh:
+                fh.write(pickle.dumps(pending.pop(b), protocol=pickle.HIGHEST_PROTOCOL))
+            started.add(b)
 
         for company, row in _company_rows(facts, manifest):  # bounded buffered appends
             if not company:
                 continue
-            b = zlib.crc32(company.encode("utf-8")) % buckets
+            b = where.get(company)
+            if b is None:
+                b = where[company] = zlib.crc32(company.encode("utf-8")) % buckets
+                if len(where) > 10_000:  # a cache of the companies seen last, not of all
+                    where.clear()
             pending.setdefault(b, []).append([*row, company])
             held += 1
             if held >= 2_000:
@@ -477,9 +478,9 @@ def _corpus_findings(facts: CsvSink | ParquetSink, manifest: CsvSink | ParquetSi
         for k in list(pending):
             flush(k)
 
-        def tasks() -> Iterator[str]:
+        def tasks() -> Iterator[bytes]:
             for b in sorted(started):
-                with open(os.path.join(spool, f"{b:06d}.csv"), encoding="utf-8") as fh:
+                with open(os.path.join(spool, f"{b:06d}.bin"), "rb") as fh:
                     yield fh.read()
 
         runs: list[str] = []

@@ -10,7 +10,6 @@ CSV text when the output is CSV.
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from dataclasses import dataclass, field
@@ -177,12 +176,19 @@ def _checks(document_findings: Any, res: Any, o: DocOutcome, t0: float,
         return [_input_finding(o.path, o.doc_id, f"{o.path}: {problem}", "timeout")]
 
 
-def corpus_bucket(text: str) -> list[dict]:
-    """The cross-document checks over one bucket of facts (CSV text with a header: the facts
-    columns and ``company``), one company at a time; the findings sorted and numbered."""
+def corpus_bucket(data: bytes) -> list[dict]:
+    """The cross-document checks over one bucket of facts, one company at a time; the
+    findings sorted and numbered. ``data`` is a sequence of pickled lists of rows, each row the
+    facts columns as written (CSV cells) and the company."""
+    import pickle
+
     from .checks import corpus_findings
 
-    rows = list(csv.DictReader(io.StringIO(text)))
+    keys = (*FACT_COLUMNS, "company")
+    rows = []
+    buf = io.BytesIO(data)
+    while buf.tell() < len(data):
+        rows.extend(dict(zip(keys, r, strict=True)) for r in pickle.load(buf))
     rows.sort(key=lambda r: (r["doc_id"], int(r["start"]), int(r["end"])))
     docs: dict[str, list[dict]] = {}
     company: dict[str, str] = {}
