@@ -210,6 +210,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--peer-mb", type=float, default=None,
                     help="MB of text timed through the peers (default 2)")
     ap.add_argument("--no-peers", action="store_true", help="skip the peer comparison")
+    ap.add_argument("--repeat", type=int, default=2,
+                    help="runs of the smaller corpus with 1 and with 2 workers, alternating; "
+                         "the fastest of each gives the throughput and the speed-up, the "
+                         "highest peak the memory (default 2)")
     ap.add_argument("--out", type=Path, default=HERE / "out", help="work folder (git-ignored)")
     args = ap.parse_args(argv)
     small = args.mb or (5 if args.quick else 50)
@@ -229,23 +233,40 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bench: corpus {s_dir.name}: {s_files} files, {s_bytes / 1e6:.1f} MB; "
           f"{l_dir.name}: {l_files} files, {l_bytes / 1e6:.1f} MB", flush=True)
 
-    runs = []
-    for folder, nbytes, workers in ((s_dir, s_bytes, 1), (s_dir, s_bytes, 2),
-                                    (l_dir, l_bytes, 2)):
-        r = run_engine(folder, nbytes, workers, out / f"run-{folder.name}-w{workers}")
-        runs.append(r)
-        print(f"bench: {r['corpus']} workers={workers}: {r['seconds']:.1f} s, "
+    def show(r: dict) -> None:
+        print(f"bench: {r['corpus']} workers={r['workers']}: {r['seconds']:.1f} s, "
               f"{r['mb_per_s']:.2f} MB/s ({r['mb_per_s_per_core']:.2f} MB/s per core; "
               f"{r['mb_per_cpu_second']:.2f} MB per CPU-second), peak RSS "
               f"{r['peak_rss_mb']:.0f} MB (PSS {r['peak_pss_mb']:.0f} MB) over "
               f"{r['processes']} processes; load average before {r['load_average_before']:.2f}"
               f"\n       {r['summary']}", flush=True)
-    one, two, big = runs
+
+    def best(rs: list[dict]) -> dict:
+        """The fastest run, with the highest memory peak of them all."""
+        b = dict(min(rs, key=lambda r: r["seconds"]))
+        b["peak_rss_mb"] = max(r["peak_rss_mb"] for r in rs)
+        b["peak_pss_mb"] = max(r["peak_pss_mb"] for r in rs)
+        b["all_seconds"] = [r["seconds"] for r in rs]
+        return b
+
+    # wall-clock times on a shared or virtual machine vary by ~10% from run to run: the pair
+    # that gives the speed-up is run alternately, and the fastest of each kept (as timeit does)
+    pair: dict[int, list[dict]] = {1: [], 2: []}
+    for _ in range(max(1, args.repeat)):
+        for workers in (1, 2):
+            r = run_engine(s_dir, s_bytes, workers, out / f"run-{s_dir.name}-w{workers}")
+            pair[workers].append(r)
+            show(r)
+    one, two = best(pair[1]), best(pair[2])
+    big = run_engine(l_dir, l_bytes, 2, out / f"run-{l_dir.name}-w2")
+    show(big)
+    runs = [*pair[1], *pair[2], big]
     same = (out / f"run-{s_dir.name}-w1" / "facts.csv").read_bytes() == \
         (out / f"run-{s_dir.name}-w2" / "facts.csv").read_bytes()
     result: dict = {
         "cores": cores, "runs": runs,
         "throughput_mb_per_s_per_core": two["mb_per_s_per_core"],
+        "fastest_seconds": {"1_worker": one["seconds"], "2_workers": two["seconds"]},
         "speedup_1_to_2_workers": one["seconds"] / two["seconds"],
         "peak_rss_mb": {"small": two["peak_rss_mb"], "large": big["peak_rss_mb"]},
         "peak_pss_mb": {"small": two["peak_pss_mb"], "large": big["peak_pss_mb"]},
@@ -311,7 +332,8 @@ def main(argv: list[str] | None = None) -> None:
     ]
     result["targets"] = {name: ok for name, ok in targets}
     print(f"bench: throughput {result['throughput_mb_per_s_per_core']:.2f} MB/s per core; "
-          f"speed-up {result['speedup_1_to_2_workers']:.2f}x; peak RSS "
+          f"speed-up {result['speedup_1_to_2_workers']:.2f}x (fastest of "
+          f"{len(pair[1])}: {one['seconds']:.1f} s -> {two['seconds']:.1f} s); peak RSS "
           f"{two['peak_rss_mb']:.0f} / {big['peak_rss_mb']:.0f} MB (PSS {two['peak_pss_mb']:.0f}"
           f" / {big['peak_pss_mb']:.0f} MB) at {small} / {4 * small} MB "
           f"({100 * result['memory_growth_large_vs_small']:+.1f}%); output identical for 1 and "
