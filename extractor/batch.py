@@ -454,7 +454,6 @@ def _corpus_findings(facts: CsvSink | ParquetSink, manifest: CsvSink | ParquetSi
         pending: dict[int, list[list[str]]] = {}
         held = 0
         started: set[int] = set()
-        where: dict[str, int] = {}
 
         def flush(b: int) -> None:  # a bucket file is a sequence of pickled lists of rows
             with open(os.path.join(spool, f"{b:06d}.bin"), "ab") as fh:
@@ -464,11 +463,7 @@ def _corpus_findings(facts: CsvSink | ParquetSink, manifest: CsvSink | ParquetSi
         for company, row in _company_rows(facts, manifest):  # bounded buffered appends
             if not company:
                 continue
-            b = where.get(company)
-            if b is None:
-                b = where[company] = zlib.crc32(company.encode("utf-8")) % buckets
-                if len(where) > 10_000:  # a cache of the companies seen last, not of all
-                    where.clear()
+            b = zlib.crc32(company.encode("utf-8")) % buckets
             pending.setdefault(b, []).append([*row, company])
             held += 1
             if held >= 2_000:
