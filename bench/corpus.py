@@ -72,11 +72,23 @@ def renamed(text: str, brand: str, company: int) -> str:
             .replace(brand.upper(), new.upper()).replace(brand, new))
 
 
-def build(out: Path, megabytes: int, seed: int = 20240611) -> tuple[Path, int, int]:
-    """The folder of a corpus of at least ``megabytes`` MB: (folder, files, bytes)."""
-    folder = out / f"corpus-{megabytes}mb"
+def examples() -> list[tuple[str, str, str]]:
+    """The sample transcripts: (stem, text, brand), the brand being the company's name as it
+    is written in the file name (``ex01_pellucid_q3`` -> ``pellucid``)."""
+    return [(p.stem, p.read_text(encoding="utf-8"), p.stem.split("_")[1])
+            for p in sorted(EXAMPLES.glob("*.txt"))]
+
+
+def build(out: Path, megabytes: int, seed: int = 20240611,
+          samples: list[tuple[str, str, str]] | None = None, name: str = "corpus"
+          ) -> tuple[Path, int, int]:
+    """The folder of a corpus of at least ``megabytes`` MB built from ``samples`` ((stem,
+    text, brand) triples, default :func:`examples`): (folder, files, bytes)."""
+    folder = out / f"{name}-{megabytes}mb"
     marker = folder / "corpus.json"
-    params = {"version": VERSION, "megabytes": megabytes, "seed": seed}
+    samples = samples if samples is not None else examples()
+    params = {"version": VERSION, "megabytes": megabytes, "seed": seed,
+              "samples": [stem for stem, _, _ in samples]}
     if marker.exists():
         info = json.loads(marker.read_text(encoding="utf-8"))
         if info.get("params") == params:
@@ -84,14 +96,12 @@ def build(out: Path, megabytes: int, seed: int = 20240611) -> tuple[Path, int, i
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.txt"):
         old.unlink()
-    samples = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.txt"))]
     rng = random.Random(seed)
     target = megabytes * 1_000_000
     total = files = 0
     factor = Decimal(1)
     while total < target:
-        stem, text = samples[files % len(samples)]
-        brand = stem.split("_")[1]
+        stem, text, brand = samples[files % len(samples)]
         company = files // (CALLS_PER_COMPANY * len(samples))
         if files % (CALLS_PER_COMPANY * len(samples)) == 0:
             factor = Decimal(rng.randint(50, 200)) / 100
@@ -116,3 +126,4 @@ def sample(folder: Path, megabytes: float) -> list[Path]:
         if total >= megabytes * 1_000_000:
             break
     return out
+

@@ -39,7 +39,8 @@ from .sources import expand_inputs
 if TYPE_CHECKING:
     import pandas as pd
 
-CHUNK = 48  # documents per task of a worker
+CHUNK = 48  # documents per task of a worker, at most
+MIN_TASKS = 16  # a batch of fewer than MIN_TASKS * CHUNK documents is cut in smaller chunks
 GROUP = 4  # chunks per pandera validation in the writing process
 BUCKET_ROWS = 500  # facts per bucket of the cross-document checks (memory of one task)
 CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a running batch
@@ -201,6 +202,15 @@ def _render(rows: list[dict], table: str, fmt: str | None, excel_safe: bool = Fa
 # running chunks: in this process, in a window of worker processes
 
 
+def chunk_size(documents: int) -> int:
+    """Documents per task for a batch of ``documents``: ``CHUNK``, or fewer so that a small
+    batch is still at least ``MIN_TASKS`` tasks. With three chunks of 48 real calls, two
+    workers ran slower than one: the worker process took two chunks while the writing
+    process, done with its one, waited. A function of the batch alone, so that a resumed run
+    cuts the rest as the first did (the output never depends on the chunking)."""
+    return max(1, min(CHUNK, -(-documents // MIN_TASKS)))
+
+
 def _tasks(items: list[tuple[str, str, str]], first: int, chunk: int, settings: Settings,
            formats: tuple[str | None, str | None], rules_dir: str | None) -> Iterator[Task]:
     for i in range(first, len(items), chunk):
@@ -251,7 +261,7 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
               workers: int | None = None, progress: bool | None = None,
               on_error: Callable[[str], None] | None = None, *,
               manifest: str | None = None, resume: bool = False,
-              scheduler: str | None = None, chunk: int = CHUNK) -> BatchSummary:
+              scheduler: str | None = None, chunk: int | None = None) -> BatchSummary:
     """Extract every figure of every transcript under ``paths`` into ``out`` (CSV or Parquet,
     by extension), the findings into ``findings_out`` and one manifest row per input into
     ``manifest`` (CSV, default ``<out>.manifest.csv``).
@@ -264,6 +274,7 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
     rules_env = os.environ.get("FIGURES_RULES_DIR")
     load_rules()  # a bad rule file stops here, once, before any worker starts
     items = _mark_duplicates(expand_inputs(paths))
+    chunk = chunk or chunk_size(len(items))
     manifest_out = _manifest_path(out, findings_out, manifest)
     targets = {"facts": out, "findings": findings_out, "manifest": manifest_out}
     formats = (_format(out), _format(findings_out))

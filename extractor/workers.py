@@ -34,6 +34,9 @@ def _init_worker(rules_dir: str | None) -> None:
 #: 100 tasks): the heap of a long-lived process grows with fragmentation, a fresh one starts
 #: at ~30 MB
 TASKS_PER_CHILD = 100
+#: tasks a pool runs before :meth:`LocalRunner.fresh` replaces it (a pool that ran fewer has
+#: little heap to fragment, and starting a worker process costs ~0.55 s)
+FRESH_AFTER = 20
 
 _END = object()
 
@@ -45,6 +48,7 @@ class LocalRunner:
         self.workers = workers
         self.window = window or 4 * workers
         self.pool: Any = None
+        self.submitted = 0  # tasks given to the current pool
 
     def _pool(self):
         if self.pool is None:
@@ -87,6 +91,7 @@ class LocalRunner:
                         if t is _END:
                             break
                         pending.append((t, pool.submit(fn, t), None))
+                        self.submitted += 1
                         busy += 1
                     if not pending:
                         break
@@ -115,9 +120,11 @@ class LocalRunner:
                 self.close(abort=True)
 
     def fresh(self) -> None:
-        """Start the next phase on new worker processes (the next call starts them): a long
-        first phase leaves its heap fragmented, and the next would add to it."""
-        self.close()
+        """Start the next phase on new worker processes (the next call starts them) when the
+        pool ran ``FRESH_AFTER`` tasks or more: a long first phase leaves its heap fragmented,
+        and the next would add to it."""
+        if self.submitted >= FRESH_AFTER:
+            self.close()
 
     def close(self, abort: bool = False) -> None:
         if self.pool is None:
@@ -127,6 +134,7 @@ class LocalRunner:
                 proc.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
+        self.submitted = 0
 
     def __enter__(self) -> LocalRunner:
         return self

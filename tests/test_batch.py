@@ -184,6 +184,32 @@ def test_two_workers_are_one_worker_process_and_the_calling_process() -> None:
     assert len(children) == 1
 
 
+def test_a_short_phase_keeps_its_worker_process_a_long_one_gets_a_fresh_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor import workers
+    from extractor.workers import LocalRunner
+
+    monkeypatch.setattr(workers, "FRESH_AFTER", 6)
+
+    def worker_pids(runner: LocalRunner, n: int) -> set[int]:
+        return {pid for _, pid in runner.ordered(_pid_after_a_while, range(n))} - {os.getpid()}
+
+    with LocalRunner(2) as runner:
+        first = worker_pids(runner, 4)  # 2 submitted to the worker, 2 run here
+        runner.fresh()                  # fewer than 6 submitted: the same process goes on
+        second = worker_pids(runner, 32)
+        runner.fresh()                  # 6 or more: a new process for the next phase
+        third = worker_pids(runner, 4)
+    assert len(first) == 1 and second == first
+    assert len(third) == 1 and third != first
+
+
+def test_small_batches_are_cut_in_smaller_chunks() -> None:
+    assert batch.CHUNK == 48 and batch.MIN_TASKS == 16
+    assert [batch.chunk_size(n) for n in (0, 1, 16, 17, 104, 767, 768, 10_000)] == \
+        [1, 1, 1, 2, 7, 48, 48, 48]
+
+
 def test_killed_worker_is_one_error_and_the_run_resumes(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
