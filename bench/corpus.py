@@ -126,4 +126,3 @@ def sample(folder: Path, megabytes: float) -> list[Path]:
         if total >= megabytes * 1_000_000:
             break
     return out
-

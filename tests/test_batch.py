@@ -210,6 +210,20 @@ def test_small_batches_are_cut_in_smaller_chunks() -> None:
         [1, 1, 1, 2, 7, 48, 48, 48]
 
 
+def test_a_batch_without_a_chunk_size_uses_chunk_size(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    cut = []
+    tasks = batch._tasks
+
+    def spy(items, first, chunk, *rest):
+        cut.append((len(items), chunk))
+        return tasks(items, first, chunk, *rest)
+
+    monkeypatch.setattr(batch, "_tasks", spy)
+    s = run_batch([EXAMPLES], str(tmp_path / "facts.csv"), workers=1, progress=False)
+    assert s.documents == 8 and cut == [(8, 1)]  # 8 documents: 8 tasks of one, not one of 48
+
+
 def test_killed_worker_is_one_error_and_the_run_resumes(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
