@@ -46,10 +46,10 @@ def cumulative(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
             continue
         groups.setdefault((r.metric, r.entity, r.scope, sp[1], r.unit), []).append(r)
     for (metric, entity, scope, _year, _unit), rs in sorted(groups.items()):
-        for a in rs:
-            for b in rs:
-                ma, mb = SPAN_MONTHS[split(a.period)[0]], SPAN_MONTHS[split(b.period)[0]]
-                if ma >= mb or b.high > a.low:
+        months = [SPAN_MONTHS[split(r.period)[0]] for r in rs]
+        for i, a in enumerate(rs):
+            for j, b in enumerate(rs):
+                if months[i] >= months[j] or b.high > a.low:
                     continue
                 d, unit = scale_of([a.value], a.unit)
                 touch = b.high == a.low

@@ -53,9 +53,15 @@ def groups(ctx: CheckContext, facts: list[Rec]) -> dict[tuple, list[Rec]]:
     return out
 
 
-def _magnitude(ctx: CheckContext, a: Rec, b: Rec, check_id: str = "XC-501") -> bool:
-    lo, hi = Decimal(str(ctx.param("XC-501", "ratio_low", 300))), \
-        Decimal(str(ctx.param("XC-501", "ratio_high", 3000)))
+def _ratios(ctx: CheckContext) -> tuple[Decimal, Decimal]:
+    """The ratios of XC-501 (rules/checks.yaml) between which two figures are a thousand times
+    apart."""
+    return (Decimal(str(ctx.param("XC-501", "ratio_low", 300))),
+            Decimal(str(ctx.param("XC-501", "ratio_high", 3000))))
+
+
+def _magnitude(ratios: tuple[Decimal, Decimal], a: Rec, b: Rec) -> bool:
+    lo, hi = ratios
     big, small = (a, b) if abs(a.value) >= abs(b.value) else (b, a)
     return small.value != 0 and lo <= abs(big.value / small.value) <= hi
 
@@ -63,15 +69,18 @@ def _magnitude(ctx: CheckContext, a: Rec, b: Rec, check_id: str = "XC-501") -> b
 def conflicts(ctx: CheckContext, facts: list[Rec], cross: bool = False) -> list[dict]:
     out = []
     check_id = "XC-901" if cross else "XC-401"
+    ratios = _ratios(ctx)
     for k, rs in groups(ctx, facts).items():
         if len(rs) < 2:
             continue
         clash = set()
+        claims = [claim(r) for r in rs]
         for i, a in enumerate(rs):
-            for b in rs[i + 1:]:
+            for j in range(i + 1, len(rs)):
+                b = rs[j]
                 if cross and a.doc == b.doc:
                     continue
-                if claim(a).overlaps(claim(b)) or _magnitude(ctx, a, b):
+                if claims[i].overlaps(claims[j]) or _magnitude(ratios, a, b):
                     continue
                 clash |= {a.id, b.id}
         if not clash:
@@ -131,28 +140,45 @@ def deal_key(ctx: CheckContext, r: Rec) -> str:
     return max(keys)[1]
 
 
+def _same_deal_or_key(ctx: CheckContext, cands: list[Rec]) -> list[tuple[int, int]]:
+    """The pairs (i < j, in order) of ``cands`` that state the same thing in the same unit:
+    the same key (:func:`key`), or one contractual metric with the same counterparty or deal
+    key. Found through buckets, one per key, counterparty and deal key, so the work grows with
+    the pairs that can match, not with the square of a company's figures (a decade of calls)."""
+    buckets: dict[tuple, list[int]] = {}
+    for i, r in enumerate(cands):
+        buckets.setdefault(("key", *key(ctx, r)), []).append(i)
+        if ctx.metric(r.metric).type == "contractual":
+            if r.entity:
+                buckets.setdefault(("entity", r.metric, r.entity, r.unit), []).append(i)
+            dk = deal_key(ctx, r)
+            if dk:
+                buckets.setdefault(("deal", r.metric, dk, r.unit), []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for idx in buckets.values():
+        for n, i in enumerate(idx):
+            pairs.update((i, j) for j in idx[n + 1:])
+    return sorted(pairs)
+
+
 def magnitude(ctx: CheckContext, facts: list[Rec], cross: bool = False) -> list[dict]:
     """One finding per figure that is about a thousand times off the others of its deal."""
     cands = [r for r in facts if comparable(ctx, r) and r.value]
     pairs: dict[str, list[Rec]] = {}
     seen = set()
-    for i, a in enumerate(cands):
-        for b in cands[i + 1:]:
-            if cross and a.doc == b.doc:
-                continue
-            same_deal = (ctx.metric(a.metric).type == "contractual" and a.metric == b.metric
-                         and ((a.entity == b.entity and a.entity)
-                              or (deal_key(ctx, a) and deal_key(ctx, a) == deal_key(ctx, b))))
-            if not (same_deal or key(ctx, a) == key(ctx, b)) or a.unit != b.unit:
-                continue
-            if not _magnitude(ctx, a, b):
-                continue
-            pair = tuple(sorted((a.id, b.id)))
-            if pair in seen:
-                continue
-            seen.add(pair)
-            big, small = (a, b) if abs(a.value) >= abs(b.value) else (b, a)
-            pairs.setdefault(small.id, [small]).append(big)
+    ratios = _ratios(ctx)
+    for i, j in _same_deal_or_key(ctx, cands):
+        a, b = cands[i], cands[j]
+        if cross and a.doc == b.doc:
+            continue
+        if not _magnitude(ratios, a, b):
+            continue
+        pair = tuple(sorted((a.id, b.id)))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        big, small = (a, b) if abs(a.value) >= abs(b.value) else (b, a)
+        pairs.setdefault(small.id, [small]).append(big)
     out = []
     for small, *bigs in pairs.values():
         big = bigs[0]
