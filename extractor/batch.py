@@ -17,6 +17,7 @@ a line on stderr; the rest go on.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -29,6 +30,7 @@ from .chunks import ChunkRows, DocOutcome, Task, corpus_bucket, process_one, wor
 from .errors import FiguresError
 from .facts import COLUMNS as FACT_COLUMNS
 from .facts import columns_frame
+from .listing import Listing
 from .numbering import finding_order, number_rows
 from .ruleset import default_rules_dir, load_rules
 from .schemas.columns import FINDINGS as FINDING_COLUMNS
@@ -211,10 +213,15 @@ def chunk_size(documents: int) -> int:
     return max(1, min(CHUNK, -(-documents // MIN_TASKS)))
 
 
-def _tasks(items: list[tuple[str, str, str]], first: int, chunk: int, settings: Settings,
+def _tasks(items: Iterable[tuple[str, str, str]], first: int, chunk: int, settings: Settings,
            formats: tuple[str | None, str | None], rules_dir: str | None) -> Iterator[Task]:
-    for i in range(first, len(items), chunk):
-        yield Task(i, tuple(items[i:i + chunk]), settings, formats[0], formats[1], rules_dir)
+    """Tasks of ``chunk`` items each, from item ``first`` on (a resumed run), read as a stream
+    from ``items`` (a :class:`~extractor.listing.Listing`)."""
+    it = itertools.islice(iter(items), first, None)
+    i = first
+    while block := tuple(itertools.islice(it, chunk)):
+        yield Task(i, block, settings, formats[0], formats[1], rules_dir)
+        i += len(block)
 
 
 def iter_local(tasks: Iterable[Task], workers: int, window: int | None = None
@@ -234,19 +241,6 @@ def _where(task: Task) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # the batch
-
-
-def _mark_duplicates(items: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """Two files with one doc_id would mix their facts: the second is skipped, with the reason."""
-    first: dict[str, str] = {}
-    out = []
-    for path, doc_id in items:
-        if doc_id in first:
-            out.append((path, doc_id, f"duplicate doc_id (same as {first[doc_id]})"))
-        else:
-            first[doc_id] = path
-            out.append((path, doc_id, ""))
-    return out
 
 
 def _manifest_path(out: str | None, findings_out: str | None, manifest: str | None) -> str | None:
@@ -273,7 +267,15 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
     t0 = time.monotonic()
     rules_env = os.environ.get("FIGURES_RULES_DIR")
     load_rules()  # a bad rule file stops here, once, before any worker starts
-    items = _mark_duplicates(expand_inputs(paths))
+    with Listing(paths) as items:  # sorted, on disk when large: no list of the corpus here
+        return _run(items, t0, out, findings_out, settings, workers, progress, on_error,
+                    manifest, resume, scheduler, chunk, rules_env)
+
+
+def _run(items: Listing, t0: float, out: str | None, findings_out: str | None,
+         settings: Settings, workers: int | None, progress: bool | None,
+         on_error: Callable[[str], None] | None, manifest: str | None, resume: bool,
+         scheduler: str | None, chunk: int | None, rules_env: str | None) -> BatchSummary:
     chunk = chunk or chunk_size(len(items))
     manifest_out = _manifest_path(out, findings_out, manifest)
     targets = {"facts": out, "findings": findings_out, "manifest": manifest_out}
@@ -282,7 +284,7 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
 
     anchor = out or findings_out or manifest_out
     cp_path = ckpt.checkpoint_path(anchor) if anchor else None
-    digest = ckpt.fingerprint([(p, d) for p, d, _ in items], settings, targets,
+    digest = ckpt.fingerprint(((p, d) for p, d, _ in items), settings, targets,
                               default_rules_dir()) if cp_path else ""
     state = ckpt.load(cp_path, digest) if (resume and cp_path) else None
     if cp_path and state is None:

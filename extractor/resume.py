@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +41,8 @@ def checkpoint_path(anchor: str) -> str:
     return anchor + SUFFIX
 
 
-def fingerprint(items: list[tuple[str, str]], settings: Settings, outputs: dict[str, str | None],
-                rules_dir: str) -> str:
+def fingerprint(items: Iterable[tuple[str, str]], settings: Settings,
+                outputs: dict[str, str | None], rules_dir: str) -> str:
     """A digest of what the output of a batch depends on."""
     h = hashlib.sha256()
     h.update(f"v{VERSION}\n".encode())

@@ -9,7 +9,7 @@ raises the same one-line :class:`~extractor.errors.InputFileError` as reading a 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import FiguresError, InputFileError
@@ -47,23 +47,47 @@ def _url_fs(url: str):
 
 
 def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[tuple[str, str]]:
-    """Files and folders (recursively ``*.txt``) -> (path, doc_id) pairs sorted by doc_id.
+    """Files and folders (recursively ``*.txt``) -> (path, doc_id) pairs sorted by doc_id, each
+    path once (a batch uses :class:`~extractor.listing.Listing`: the same, in bounded memory).
 
     A path that does not exist is kept, so that it becomes an error row."""
-    out: dict[str, str] = {}
+    return [(path, doc_id) for doc_id, path in
+            sorted({(doc_id, path) for path, doc_id in walk_inputs(paths)})]
+
+
+def walk_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str]]:
+    """(path, doc_id) of every input, unsorted, as a stream: a file as given, a folder's
+    ``*.txt`` files at any depth (links to folders not followed, a folder that cannot be listed
+    passed over: as ``Path.rglob``), the files under a URL. A path that does not exist is
+    kept, so that it becomes an error row."""
     for raw in paths:
         if is_url(raw):
             for url in _expand_url(os.fspath(raw)):
-                out.setdefault(url, doc_id_of(url))
+                yield url, doc_id_of(url)
             continue
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(p.rglob("*" + SUFFIX)):
-                if f.is_file():
-                    out.setdefault(str(f), f.stem)
+            yield from _files(str(p))
         else:
-            out.setdefault(str(p), p.stem)
-    return sorted(out.items(), key=lambda kv: (kv[1], kv[0]))
+            yield str(p), p.stem
+
+
+def _files(folder: str) -> Iterator[tuple[str, str]]:
+    """The ``*.txt`` files under ``folder`` (a path as ``str(Path(...))`` writes it), their
+    paths written as pathlib writes them (``x.txt`` under ``.``, not ``./x.txt``)."""
+    stack = [folder]
+    while stack:
+        d = stack.pop()
+        try:
+            with os.scandir(d) as entries:
+                for e in entries:
+                    path = e.name if d == "." else e.path
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append(path)
+                    elif e.name.endswith(SUFFIX) and e.is_file():
+                        yield path, Path(e.name).stem
+        except PermissionError:
+            continue
 
 
 def _expand_url(url: str) -> list[str]:
