@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 CHUNK = 48  # documents per task of a worker, at most
 MIN_TASKS = 16  # a batch of fewer than MIN_TASKS * CHUNK documents is cut in smaller chunks
 GROUP = 4  # chunks per pandera validation in the writing process
+TAIL = 2  # chunks' worth of documents at the end of a batch cut in quarter chunks
 BUCKET_ROWS = 500  # facts per bucket of the cross-document checks (memory of one task)
 CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a running batch
 MANIFEST_COLUMNS = ["path", "doc_id", "company", "status", "reason", "facts", "findings"]
@@ -213,13 +214,18 @@ def chunk_size(documents: int) -> int:
     return max(1, min(CHUNK, -(-documents // MIN_TASKS)))
 
 
-def _tasks(items: Iterable[tuple[str, str, str]], first: int, chunk: int, settings: Settings,
+def _tasks(items: Listing | list, first: int, chunk: int, settings: Settings,
            formats: tuple[str | None, str | None], rules_dir: str | None) -> Iterator[Task]:
     """Tasks of ``chunk`` items each, from item ``first`` on (a resumed run), read as a stream
-    from ``items`` (a :class:`~extractor.listing.Listing`)."""
+    from ``items`` (a :class:`~extractor.listing.Listing`). The last ``TAIL * chunk`` items
+    go in tasks of a quarter chunk: at the end of a batch a worker process can hold two tasks
+    (one running, one queued) while the writing process, with nothing left to take, waits for
+    them; smaller last tasks shorten that wait. The cut depends only on the batch (its length
+    and ``chunk``), so a resumed run cuts the rest as the first did."""
+    tail = len(items) - TAIL * chunk
     it = itertools.islice(iter(items), first, None)
     i = first
-    while block := tuple(itertools.islice(it, chunk)):
+    while block := tuple(itertools.islice(it, chunk if i < tail else max(1, chunk // 4))):
         yield Task(i, block, settings, formats[0], formats[1], rules_dir)
         i += len(block)
 
@@ -267,15 +273,30 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
     t0 = time.monotonic()
     rules_env = os.environ.get("FIGURES_RULES_DIR")
     load_rules()  # a bad rule file stops here, once, before any worker starts
-    with Listing(paths) as items:  # sorted, on disk when large: no list of the corpus here
-        return _run(items, t0, out, findings_out, settings, workers, progress, on_error,
-                    manifest, resume, scheduler, chunk, rules_env)
+    if scheduler:
+        from .distributed import DaskRunner
+
+        runner: Any = DaskRunner(scheduler)
+    else:
+        from .workers import LocalRunner
+
+        runner = LocalRunner(workers if workers is not None else settings.effective_workers())
+        runner.start()  # the worker processes start while the inputs are listed
+    try:
+        with Listing(paths) as items:  # sorted, on disk when large: no list of the corpus
+            summary = _run(items, runner, t0, out, findings_out, settings, progress,
+                           on_error, manifest, resume, scheduler, chunk, rules_env)
+    except BaseException:
+        runner.close(abort=True)
+        raise
+    runner.close()
+    return summary
 
 
-def _run(items: Listing, t0: float, out: str | None, findings_out: str | None,
-         settings: Settings, workers: int | None, progress: bool | None,
-         on_error: Callable[[str], None] | None, manifest: str | None, resume: bool,
-         scheduler: str | None, chunk: int | None, rules_env: str | None) -> BatchSummary:
+def _run(items: Listing, runner: Any, t0: float, out: str | None, findings_out: str | None,
+         settings: Settings, progress: bool | None, on_error: Callable[[str], None] | None,
+         manifest: str | None, resume: bool, scheduler: str | None, chunk: int | None,
+         rules_env: str | None) -> BatchSummary:
     chunk = chunk or chunk_size(len(items))
     manifest_out = _manifest_path(out, findings_out, manifest)
     targets = {"facts": out, "findings": findings_out, "manifest": manifest_out}
@@ -316,14 +337,9 @@ def _run(items: Listing, t0: float, out: str | None, findings_out: str | None,
         formats = ("csv", formats[1])
     tasks = _tasks(items, done, chunk, settings, formats, rules_env)
     if scheduler:
-        from .distributed import DaskRunner, with_sources
+        from .distributed import with_sources
 
-        runner: Any = DaskRunner(scheduler)
         tasks = (with_sources(t) for t in tasks)
-    else:
-        from .workers import LocalRunner
-
-        runner = LocalRunner(workers if workers is not None else settings.effective_workers())
     results = runner.ordered(work, tasks, _where)
 
     bar = _progress(len(items), progress, done)

@@ -198,10 +198,52 @@ def test_a_short_phase_keeps_its_worker_process_a_long_one_gets_a_fresh_one(
         first = worker_pids(runner, 4)  # 2 submitted to the worker, 2 run here
         runner.fresh()                  # fewer than 6 submitted: the same process goes on
         second = worker_pids(runner, 32)
-        runner.fresh()                  # 6 or more: a new process for the next phase
+        runner.fresh()                  # 6 or more: a new process for the next phase,
+        started = _children()           # started at once, before its first task
         third = worker_pids(runner, 4)
     assert len(first) == 1 and second == first
     assert len(third) == 1 and third != first
+    assert started == third
+
+
+def _children() -> set[int]:
+    import multiprocessing
+
+    return {p.pid for p in multiprocessing.active_children()
+            if "resource_tracker" not in (p.name or "")}
+
+
+def test_worker_processes_start_before_the_first_task() -> None:
+    from extractor.workers import LocalRunner
+
+    before = _children()
+    with LocalRunner(1) as serial:
+        serial.start()  # one worker is this process: nothing to start
+        assert _children() == before and serial.pool is None
+    with LocalRunner(2) as runner:
+        runner.start()
+        started = _children() - before
+        assert len(started) == 1 and runner.submitted == 0
+        got = {pid for _, pid in runner.ordered(_pid_after_a_while, range(8))} - {os.getpid()}
+    assert got == started  # the tasks ran on the process started ahead
+
+
+def test_the_last_documents_of_a_batch_go_in_quarter_chunks() -> None:
+    from extractor.settings import DEFAULT
+
+    def cut(n: int, first: int, chunk: int) -> list[tuple[int, int]]:
+        return [(t.first, len(t.items)) for t in batch._tasks(list(range(n)), first, chunk,
+                                                                DEFAULT, ("csv", None), None)]
+
+    assert batch.TAIL == 2
+    # 415 documents (the bench's real calls): 14 chunks of 26, then 52 documents in quarters
+    assert cut(415, 0, 26) == [(26 * k, 26) for k in range(14)] + \
+        [(364 + 6 * k, 6) for k in range(8)] + [(412, 3)]
+    assert cut(415, 338, 26) == [(338, 26)] + [(364 + 6 * k, 6) for k in range(8)] + [(412, 3)]
+    assert cut(8, 0, 1) == [(k, 1) for k in range(8)]  # a chunk of one stays one
+    # a chunk that begins before the tail stays whole
+    assert cut(200, 0, 48) == [(0, 48), (48, 48), (96, 48), (144, 12), (156, 12), (168, 12),
+                               (180, 12), (192, 8)]
 
 
 def test_small_batches_are_cut_in_smaller_chunks() -> None:
