@@ -154,6 +154,7 @@ def read_bytes(path: str | os.PathLike, settings: Settings = DEFAULT) -> bytes:
     try:
         size = p.stat().st_size
         if p.is_dir():
+            _listable(path)
             raise InputFileError(str(path), "is a directory, not a transcript file", "unreadable")
         if size > settings.max_doc_bytes:
             raise InputFileError(str(path), f"file too large ({size} bytes > the limit of "
@@ -175,6 +176,19 @@ def read_bytes(path: str | os.PathLike, settings: Settings = DEFAULT) -> bytes:
     except OSError as exc:
         raise InputFileError(str(path), f"cannot read ({exc.strerror or exc})",
                              "unreadable") from None
+
+
+def _listable(folder: str | os.PathLike) -> None:
+    """Raise the error of a folder given as an input (or met inside one) that cannot be
+    listed: the transcripts in it are not processed, and the batch must say so."""
+    try:
+        with os.scandir(folder):
+            pass
+    except OSError as exc:
+        why = "permission denied" if isinstance(exc, PermissionError) else \
+            (exc.strerror or str(exc))
+        raise InputFileError(str(folder), f"cannot list this folder ({why}): the transcripts "
+                             "in it are not processed", "unreadable") from None
 
 
 def decode(data: bytes, path: str = "<text>", settings: Settings = DEFAULT) -> tuple[str, str]:

@@ -57,9 +57,9 @@ def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[tuple[str, str]]:
 
 def walk_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str]]:
     """(path, doc_id) of every input, unsorted, as a stream: a file as given, a folder's
-    ``*.txt`` files at any depth (links to folders not followed, a folder that cannot be listed
-    passed over: as ``Path.rglob``), the files under a URL. A path that does not exist is
-    kept, so that it becomes an error row."""
+    ``*.txt`` files at any depth (links to folders not followed, as ``Path.rglob``; a folder
+    that cannot be listed is an entry, which fails when read), the files under a URL. A path
+    that does not exist is kept, so that it becomes an error row."""
     for raw in paths:
         if is_url(raw):
             for url in _expand_url(os.fspath(raw)):
@@ -74,7 +74,11 @@ def walk_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str]]
 
 def _files(folder: str) -> Iterator[tuple[str, str]]:
     """The ``*.txt`` files under ``folder`` (a path as ``str(Path(...))`` writes it), their
-    paths written as pathlib writes them (``x.txt`` under ``.``, not ``./x.txt``)."""
+    paths written as pathlib writes them (``x.txt`` under ``.``, not ``./x.txt``).
+
+    A folder that cannot be listed (permission denied) is an entry of its own, so that the
+    batch reports it as an input that failed instead of passing over its transcripts in
+    silence: its doc_id is its path and a ``/``, which no file's doc_id can be."""
     stack = [folder]
     while stack:
         d = stack.pop()
@@ -86,8 +90,8 @@ def _files(folder: str) -> Iterator[tuple[str, str]]:
                         stack.append(path)
                     elif e.name.endswith(SUFFIX) and e.is_file():
                         yield path, Path(e.name).stem
-        except PermissionError:
-            continue
+        except OSError:
+            yield d, d.rstrip("/") + "/"
 
 
 def _expand_url(url: str) -> list[str]:

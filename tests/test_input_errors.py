@@ -138,3 +138,49 @@ def test_text_with_a_lone_surrogate_is_one_line_error() -> None:
     assert info.value.code == "encoding"
     ok = extract_document("Jane Roe - CFO\nRevenue was €5 million in Q3 2024.\n", doc_id="eu")
     assert list(ok["text"]) == ["€5 million"]
+
+
+def _locked(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """``folder`` cannot be listed, as a folder without read permission (which this test
+    cannot make when it runs as root, for whom permissions do not apply)."""
+    import os
+
+    scandir = os.scandir
+
+    def refuse(path=".", *args):  # os.scandir also takes a file descriptor
+        if not isinstance(path, int) and os.path.abspath(os.fspath(path)) == str(folder):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path, *args)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+
+
+def test_a_folder_that_cannot_be_listed_is_a_failed_input(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    src = tmp_path / "calls"
+    (src / "2019").mkdir(parents=True)
+    (src / "2019" / "hidden_call.txt").write_text(GOOD, encoding="utf-8")
+    (src / "a_good.txt").write_text(GOOD, encoding="utf-8")
+    _locked(monkeypatch, src / "2019")
+    out = tmp_path / "o" / "facts.csv"
+    errors: list[str] = []
+    s = run_batch([src], str(out), str(tmp_path / "o" / "findings.csv"), workers=1,
+                  progress=False, on_error=errors.append)
+    assert (s.documents, s.processed, s.failed) == (2, 1, 1)
+    problem = "cannot list this folder (permission denied): the transcripts in it are not processed"
+    assert errors == [f"{src / '2019'}: {problem}"]
+    manifest = (tmp_path / "o" / "facts.csv.manifest.csv").read_text(encoding="utf-8")
+    assert f"{src / '2019'},{src / '2019'}/,,failed,{problem},0,1" in manifest.splitlines()
+    assert "INPUT-UNREADABLE" in (tmp_path / "o" / "findings.csv").read_text(encoding="utf-8")
+
+
+def test_a_folder_given_as_input_that_cannot_be_listed(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _locked(monkeypatch, locked)
+    err = _err(locked)
+    assert str(err) == (f"{locked}: cannot list this folder (permission denied): the "
+                        "transcripts in it are not processed")
+    assert err.code == "unreadable"
