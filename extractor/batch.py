@@ -33,6 +33,7 @@ from .facts import columns_frame
 from .listing import Listing
 from .numbering import finding_order, number_rows
 from .ruleset import default_rules_dir, load_rules
+from .runs import merge_rounds
 from .schemas.columns import FINDINGS as FINDING_COLUMNS
 from .settings import DEFAULT, Settings
 from .sinks import CsvSink, ParquetSink, open_sink, render_csv
@@ -485,8 +486,8 @@ def _corpus_findings(facts: CsvSink | ParquetSink, manifest: CsvSink | ParquetSi
         started: set[int] = set()
 
         def flush(b: int) -> None:  # a bucket file is a sequence of pickled lists of rows
-            with open(os.path.join(spool, f"{b:06d}.bin"), "ab") as fh:
-                fh.write(pickle.dumps(pending.pop(b), protocol=pickle.HIGHEST_PROTOCOL))
+            with open(os.path.join(spool, f"{b:06d}.bin"), "ab") as fh:  # (runs.read_blocks)
+                pickle.dump(pending.pop(b), fh, protocol=pickle.HIGHEST_PROTOCOL)
             started.add(b)
 
         for company, row in _company_rows(facts, manifest):  # bounded buffered appends
@@ -544,15 +545,8 @@ def _merge_runs(runs: list[str], spool: str, emit: Callable[[list[dict]], None])
                    for p in paths]
         return heapq.merge(*readers, key=finding_order)
 
-    level = 0
-    while len(runs) > MERGE_FAN_IN:
-        level += 1
-        nxt = []
-        for i in range(0, len(runs), MERGE_FAN_IN):
-            nxt.append(os.path.join(spool, f"merge-{level}-{i:06d}.csv"))
-            with contextlib.ExitStack() as stack:
-                _write_run(nxt[-1], merged(runs[i:i + MERGE_FAN_IN], stack))
-        runs = nxt
+    runs = merge_rounds(runs, MERGE_FAN_IN, merged, _write_run,
+                        lambda level, i: os.path.join(spool, f"merge-{level}-{i:06d}.csv"))
     total, batch = 0, []
     with contextlib.ExitStack() as stack:
         for r in merged(runs, stack):

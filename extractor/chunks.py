@@ -180,15 +180,13 @@ def corpus_bucket(data: bytes) -> list[dict]:
     """The cross-document checks over one bucket of facts, one company at a time; the
     findings sorted and numbered. ``data`` is a sequence of pickled lists of rows, each row the
     facts columns as written (CSV cells) and the company."""
-    import pickle
-
     from .checks import corpus_findings
+    from .runs import read_blocks
 
     keys = (*FACT_COLUMNS, "company")
     rows = []
-    buf = io.BytesIO(data)
-    while buf.tell() < len(data):
-        rows.extend(dict(zip(keys, r, strict=True)) for r in pickle.load(buf))
+    for block in read_blocks(io.BytesIO(data)):
+        rows.extend(dict(zip(keys, r, strict=True)) for r in block)
     rows.sort(key=lambda r: (r["doc_id"], int(r["start"]), int(r["end"])))
     docs: dict[str, list[dict]] = {}
     company: dict[str, str] = {}

@@ -14,11 +14,11 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-import pickle
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from .runs import merge_rounds, read_entries, write_blocks
 from .sources import walk_inputs
 
 #: entries sorted in memory at once (about 1.5 MB)
@@ -27,26 +27,6 @@ RUN = 5_000
 BLOCK = 256
 #: run files merged at once; more are merged in rounds
 FAN_IN = 64
-
-
-def _write_run(path: str, entries: Iterable[tuple]) -> int:
-    n = 0
-    with open(path, "wb") as fh:
-        it = iter(entries)
-        while block := list(itertools.islice(it, BLOCK)):
-            pickle.dump(block, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            n += len(block)
-    return n
-
-
-def _read_run(path: str) -> Iterator[tuple]:
-    with open(path, "rb") as fh:
-        while True:
-            try:
-                block = pickle.load(fh)
-            except EOFError:
-                return
-            yield from block
 
 
 class Listing:
@@ -80,25 +60,19 @@ class Listing:
             if self._dir is None:
                 self._dir = tempfile.mkdtemp(prefix="figures-listing-")
             runs.append(os.path.join(self._dir, f"run-{len(runs):06d}.bin"))
-            _write_run(runs[-1], block)
+            write_blocks(runs[-1], block, BLOCK)
         if not runs:
             self._memory = []
             return
         assert self._dir is not None
-        n = len(runs)
-        while len(runs) > FAN_IN:  # merge rounds: at most FAN_IN files open at once
-            merged = []
-            for k in range(0, len(runs), FAN_IN):
-                merged.append(os.path.join(self._dir, f"run-{n:06d}.bin"))
-                n += 1
-                group = runs[k:k + FAN_IN]
-                _write_run(merged[-1], heapq.merge(*(_read_run(r) for r in group)))
-                for r in group:
-                    os.remove(r)
-            runs = merged
+        spool = self._dir
+        runs = merge_rounds(  # at most FAN_IN files open at once
+            runs, FAN_IN, lambda group, _stack: heapq.merge(*map(read_entries, group)),
+            lambda path, entries: write_blocks(path, entries, BLOCK),
+            lambda level, i: os.path.join(spool, f"merge-{level}-{i:06d}.bin"))
         self._sorted = os.path.join(self._dir, "listing.bin")
-        self._count = _write_run(self._sorted, _marked(heapq.merge(*(_read_run(r)
-                                                                      for r in runs))))
+        self._count = write_blocks(self._sorted, _marked(heapq.merge(*map(read_entries, runs))),
+                                   BLOCK)
         for r in runs:
             os.remove(r)
 
@@ -108,7 +82,7 @@ class Listing:
     def __iter__(self) -> Iterator[tuple[str, str, str]]:
         if self._memory is not None:
             return iter(self._memory)
-        return _read_run(self._sorted)
+        return read_entries(self._sorted)
 
     def close(self) -> None:
         if self._dir is not None:

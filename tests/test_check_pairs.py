@@ -41,7 +41,7 @@ def _rec(i: int, doc: str, metric: str, entity: str, period: str, value: Decimal
 def _all_pairs(facts: list[Rec], cross: bool) -> list[dict]:
     """XC-501 as first written: every pair of comparable figures, each tested in full."""
     ctx = context()
-    lo, hi = Decimal(300), Decimal(3000)
+    lo, hi = (Decimal(str(ctx.param("XC-501", k))) for k in ("ratio_low", "ratio_high"))
     cands = [r for r in facts if comparable(ctx, r) and r.value]
     pairs: dict[str, list[Rec]] = {}
     seen = set()
