@@ -44,8 +44,13 @@ _END = object()
 class LocalRunner:
     """``workers - 1`` spawned processes and this one (only this one when ``workers <= 1``)."""
 
-    def __init__(self, workers: int, window: int | None = None) -> None:
+    #: what a worker process's death message tells the user to do
+    RESUME = "the partial output is kept: run again with --resume to continue"
+
+    def __init__(self, workers: int, window: int | None = None, after_death: str = RESUME
+                 ) -> None:
         self.workers = workers
+        self.after_death = after_death
         self.window = window or 4 * workers
         self.pool: Any = None
         self.submitted = 0  # tasks given to the current pool
@@ -117,8 +122,7 @@ class LocalRunner:
             except BrokenProcessPool:
                 where = next((describe(t) for t, f, _ in pending if f is not None), "")
                 raise FiguresError(f"a worker process died (killed, or out of memory?){where};"
-                                   " the partial output is kept: run again with --resume to "
-                                   "continue") from None
+                                   f" {self.after_death}") from None
             finished = True
         finally:
             if not finished:  # interrupted, failed or abandoned: stop the workers now

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -29,11 +29,13 @@ from .model import Report, build_report, report_name
 
 FORMATS: tuple[str, ...] = ("md", "html", "json")
 
-__all__ = ["FORMATS", "Report", "build_report", "render_html", "render_json",
-           "render_markdown", "report_name", "write_corpus_summary", "write_reports"]
+__all__ = ["FORMATS", "CorpusSummary", "Report", "build_report", "render_html", "render_json",
+           "render_markdown", "report_formats", "report_name", "write_corpus_summary",
+           "write_report", "write_reports", "write_summary"]
 
 
-def _formats(formats: Sequence[str]) -> tuple[str, ...]:
+def report_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """``formats`` checked and normalised (lower case, no dot, each once)."""
     if isinstance(formats, str):
         formats = (formats,)
     out = tuple(dict.fromkeys(f.lower().lstrip(".") for f in formats))
@@ -44,13 +46,17 @@ def _formats(formats: Sequence[str]) -> tuple[str, ...]:
     return out
 
 
-def _write(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8, LF) under a temporary name, then rename it into place."""
+def _write(path: Path, text: str | Iterable[str]) -> Path:
+    """Write ``text`` (UTF-8, LF; a string or its pieces) under a temporary name, then rename
+    it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -69,9 +75,14 @@ def write_reports(document: Document, facts: pd.DataFrame | None,
     evidence of cross-document findings); ``findings`` a findings table (it may hold the whole
     corpus's findings: those of this document and those citing its facts are reported).
     """
-    fmts = _formats(formats)
-    report = build_report(document, facts, findings)
-    stem = report_name(document.doc_id)
+    return write_report(build_report(document, facts, findings), out_dir, formats)
+
+
+def write_report(report: Report, out_dir: str | os.PathLike,
+                 formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write a built :class:`Report` in each of ``formats``; return the paths."""
+    fmts = report_formats(formats)
+    stem = report_name(report.doc_id)
     render = {"md": render_markdown, "html": render_html, "json": render_json}
     return [_write(Path(out_dir) / f"{stem}.{ext}", render[ext](report)) for ext in fmts]
 
@@ -86,10 +97,15 @@ def write_corpus_summary(docs: Sequence[tuple[str, pd.DataFrame]],
                          formats: Sequence[str] = FORMATS) -> Path:
     """Write the corpus summary (per-document counts, cross-document findings, input errors)
     in each of ``formats``; return the path of the first format's file."""
-    fmts = _formats(formats)
-    summary = CorpusSummary(docs, findings_all, fmts)
+    fmts = report_formats(formats)
+    return write_summary(CorpusSummary.from_tables(docs, findings_all, fmts), out_dir)
+
+
+def write_summary(summary: CorpusSummary, out_dir: str | os.PathLike) -> Path:
+    """Write a built :class:`CorpusSummary` in each of its formats; return the first path."""
     ids = [d["doc_id"] for d in summary.documents]
     stem = summary_name(ids)
-    render = {"md": summary.markdown, "html": summary.html, "json": summary.json}
-    paths = [_write(Path(out_dir) / f"{stem}.{ext}", render[ext]()) for ext in fmts]
+    render = {"md": summary.markdown, "html": summary.html, "json": summary.json_chunks}
+    paths = [_write(Path(out_dir) / f"{stem}.{ext}", render[ext]())
+             for ext in report_formats(summary.formats)]
     return paths[0]

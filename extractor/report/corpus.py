@@ -7,14 +7,14 @@ quoted from the facts rows (the sentence column), with links to the per-document
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from . import htmlpage, markdown
 from .htmlpage import esc, href_to
-from .jsondoc import dumps
+from .jsondoc import dump_chunks, dumps
 from .model import (
     CORPUS_DOC,
     SEVERITIES,
@@ -37,27 +37,29 @@ FORMAT = "figures-corpus-summary/1"
 class CorpusSummary:
     """Everything the three formats of the summary show."""
 
-    def __init__(self, docs: Sequence[tuple[str, pd.DataFrame]], findings_all: pd.DataFrame | None,
+    def __init__(self, kinds: Mapping[str, Mapping[str, int]],
+                 cited: Mapping[str, Mapping[str, object]], rows: Iterable[dict[str, str]],
                  formats: Sequence[str]) -> None:
+        """``kinds``: each reported document's fact counts by kind (:func:`count_kinds`);
+        ``cited``: the facts records that findings may cite, by fact id (others are quoted as
+        not found); ``rows``: every findings record (:func:`finding_records`)."""
         self.formats = tuple(formats)
-        facts: dict[str, list[dict[str, object]]] = {}
-        for doc_id, table in docs:
-            facts.setdefault(doc_id, []).extend(fact_records(table))
-        by_id = {str(f["fact_id"]): f for rows in facts.values() for f in rows}
-        self.rows = sorted(finding_records(findings_all), key=finding_sort_key)
+        by_id = cited
+        self.rows = sorted(rows, key=finding_sort_key)
 
         def doc_of(fid: str) -> str:
-            return str(by_id[fid]["doc_id"]) if fid in by_id else doc_of_fact(fid)
+            got = by_id.get(fid)
+            return str(got["doc_id"]) if got is not None else doc_of_fact(fid)
 
-        ids = sorted(set(facts) | {r["doc_id"] for r in self.rows if r["doc_id"] != CORPUS_DOC})
+        ids = sorted(set(kinds) | {r["doc_id"] for r in self.rows if r["doc_id"] != CORPUS_DOC})
         self.documents: list[dict[str, Any]] = []
         self.cross: list[FindingView] = []
         self.inputs: list[FindingView] = []
         cross_by_doc: dict[str, int] = {}
         used: set[str] = set()
         for n, row in enumerate(self.rows, 1):
-            cited = split_ids(row["fact_ids"])
-            docs_cited = tuple(dict.fromkeys(d for d in (doc_of(i) for i in cited) if d))
+            fact_ids = split_ids(row["fact_ids"])
+            docs_cited = tuple(dict.fromkeys(d for d in (doc_of(i) for i in fact_ids) if d))
             group = finding_group(row["check_id"])
             if row["doc_id"] != CORPUS_DOC and len(docs_cited) <= 1 and group != "input":
                 continue
@@ -66,20 +68,23 @@ class CorpusSummary:
                 anchor += "-x"
             used.add(anchor)
             view = FindingView(row, anchor, group,
-                               [foreign_evidence(i, by_id.get(i)) for i in cited], docs_cited)
+                               [foreign_evidence(i, by_id.get(i)) for i in fact_ids], docs_cited)
             if view.cross_document:
                 self.cross.append(view)
                 for d in docs_cited:
                     cross_by_doc[d] = cross_by_doc.get(d, 0) + 1
             elif group == "input":
                 self.inputs.append(view)
+        per_doc: dict[str, list[dict[str, str]]] = {}
+        for r in self.rows:
+            per_doc.setdefault(r["doc_id"], []).append(r)
         for doc_id in ids:
-            mine = [r for r in self.rows if r["doc_id"] == doc_id]
+            mine = per_doc.get(doc_id, [])
+            counts = dict(kinds.get(doc_id) or count_kinds([]))
             self.documents.append({
                 "doc_id": doc_id,
-                "has_report": doc_id in facts,
-                "facts": {"total": len(facts.get(doc_id, [])),
-                          "by_kind": count_kinds(facts.get(doc_id, []))},
+                "has_report": doc_id in kinds,
+                "facts": {"total": sum(counts.values()), "by_kind": counts},
                 "findings": {"total": len(mine), "by_severity": count_severities(mine),
                              "schema_failures": sum(finding_group(r["check_id"]) == "schema"
                                                     for r in mine),
@@ -91,7 +96,19 @@ class CorpusSummary:
         for r in self.rows:
             per = self.checks.setdefault(r["check_id"], {s: 0 for s in SEVERITIES})
             per[r["severity"]] = per.get(r["severity"], 0) + 1
-        self.total_facts = sum(len(v) for v in facts.values())
+        self.total_facts = sum(d["facts"]["total"] for d in self.documents)
+
+    @classmethod
+    def from_tables(cls, docs: Sequence[tuple[str, pd.DataFrame]],
+                    findings_all: pd.DataFrame | None,
+                    formats: Sequence[str]) -> CorpusSummary:
+        """The summary of reported documents given as (doc_id, facts table) pairs."""
+        facts: dict[str, list[dict[str, object]]] = {}
+        for doc_id, table in docs:
+            facts.setdefault(doc_id, []).extend(fact_records(table))
+        by_id = {str(f["fact_id"]): f for rows in facts.values() for f in rows}
+        return cls({d: count_kinds(rows) for d, rows in facts.items()}, by_id,
+                   finding_records(findings_all), formats)
 
     # -- JSON ----------------------------------------------------------------------------------
     def data(self) -> dict[str, Any]:
@@ -140,9 +157,10 @@ class CorpusSummary:
         out += ["", f"## Cross-document findings ({len(self.cross)})", ""]
         if not self.cross:
             out += ["None.", ""]
+        with_report = {d["doc_id"] for d in self.documents if d["has_report"]}
         for f in self.cross:
             see = [f"[{md(d)}]({markdown.report_link(d)}#{f.anchor})" for d in f.cited_docs
-                   if d in {x['doc_id'] for x in self.documents if x["has_report"]}]
+                   if d in with_report]
             extra = [f"- In the reports: {', '.join(see)}", ""] if see and "md" in self.formats \
                 else []
             out += markdown.finding_block(f, CORPUS_DOC, other="in ", extra=extra)
@@ -212,3 +230,7 @@ class CorpusSummary:
 
     def json(self) -> str:
         return dumps(self.data())
+
+    def json_chunks(self) -> Iterator[str]:
+        """:meth:`json` in pieces (the summary of a large corpus is tens of MB)."""
+        return dump_chunks(self.data())

@@ -8,6 +8,7 @@ the same bytes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from .model import Report, count_kinds
@@ -18,6 +19,13 @@ FORMAT = "figures-report/1"
 def dumps(data: Any) -> str:
     """The one JSON layout of every report file: sorted keys, two-space indent, UTF-8 text."""
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def dump_chunks(data: Any) -> Iterator[str]:
+    """:func:`dumps` in pieces, for a large page written as it is encoded (the same text)."""
+    yield from json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False,
+                                allow_nan=False).iterencode(data)
+    yield "\n"
 
 
 def report_data(report: Report) -> dict[str, Any]:

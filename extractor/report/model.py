@@ -82,28 +82,34 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def fact_record(raw: Mapping[str, object]) -> dict[str, object]:
+    """One facts row (as read from a table) as a plain dict: strings, ints and bools."""
+    row: dict[str, object] = {}
+    for col in FACT_COLUMNS:
+        value = raw.get(col)
+        if col in _INT_COLUMNS:
+            text = _text(value)
+            row[col] = int(float(text)) if text else 0
+        elif col in _BOOL_COLUMNS:
+            row[col] = _text(value).strip().lower() in ("true", "1")
+        else:
+            row[col] = _text(value)
+    if not row["doc_id"]:
+        row["doc_id"] = doc_of_fact(str(row["fact_id"]))
+    return row
+
+
+def fact_sort_key(row: Mapping[str, object]) -> tuple:
+    """Facts records by document and position."""
+    return (str(row["doc_id"]), int(row["start"]), int(row["end"]),  # type: ignore[call-overload]
+            str(row["fact_id"]))
+
+
 def fact_records(facts: pd.DataFrame | None) -> list[dict[str, object]]:
     """Facts rows as plain dicts (strings, ints, bools), sorted by document and position."""
     if facts is None or len(facts) == 0:
         return []
-    rows = []
-    for raw in facts.to_dict("records"):
-        row: dict[str, object] = {}
-        for col in FACT_COLUMNS:
-            value = raw.get(col)
-            if col in _INT_COLUMNS:
-                text = _text(value)
-                row[col] = int(float(text)) if text else 0
-            elif col in _BOOL_COLUMNS:
-                row[col] = _text(value).strip().lower() in ("true", "1")
-            else:
-                row[col] = _text(value)
-        if not row["doc_id"]:
-            row["doc_id"] = doc_of_fact(str(row["fact_id"]))
-        rows.append(row)
-    rows.sort(key=lambda r: (str(r["doc_id"]), int(r["start"]), int(r["end"]),  # type: ignore[call-overload]
-                             str(r["fact_id"])))
-    return rows
+    return sorted((fact_record(raw) for raw in facts.to_dict("records")), key=fact_sort_key)
 
 
 def finding_records(findings: pd.DataFrame | None) -> list[dict[str, str]]:
@@ -140,7 +146,7 @@ class Evidence:
     fact_id: str
     doc_id: str  # the document the fact belongs to
     local: bool  # the fact is in the report's own document
-    fact: dict[str, object] | None  # its facts row, when known
+    fact: Mapping[str, object] | None  # its facts row, when known (not copied: read only)
     line: int | None
     column: int | None
     before: str = ""
@@ -309,7 +315,7 @@ def local_evidence(document: Document, fact: Mapping[str, object]) -> Evidence:
         nl = text.find("\n", end)
         hi = len(text) if nl < 0 else nl
     before, figure, after = _clip(text[lo:hi], start - lo, end - lo)
-    return Evidence(str(fact["fact_id"]), str(fact["doc_id"]), True, dict(fact),
+    return Evidence(str(fact["fact_id"]), str(fact["doc_id"]), True, fact,
                     document.line_of(start), document.column_of(start), before, figure, after)
 
 
@@ -325,15 +331,21 @@ def foreign_evidence(fact_id: str, fact: Mapping[str, object] | None) -> Evidenc
         before, fig, after = "", _one_line(figure), (" (" + _one_line(sentence) + ")"
                                                      if sentence else "")
     line = int(fact["line"]) if fact.get("line") else None  # type: ignore[call-overload]
-    return Evidence(fact_id, str(fact["doc_id"]), False, dict(fact), line, None, before, fig,
+    return Evidence(fact_id, str(fact["doc_id"]), False, fact, line, None, before, fig,
                     after)
 
 
 def build_report(document: Document, facts: pd.DataFrame | None,
                  findings: pd.DataFrame | None) -> Report:
     """The report of ``document`` (see the module docstring for what may be passed)."""
+    return report_from_records(document, fact_records(facts), finding_records(findings))
+
+
+def report_from_records(document: Document, all_facts: list[dict[str, object]],
+                        findings: list[dict[str, str]]) -> Report:
+    """:func:`build_report` over rows already read (:func:`fact_records`,
+    :func:`finding_records`): those of ``document`` and any others, as there."""
     doc_id = document.doc_id
-    all_facts = fact_records(facts)
     by_id = {str(f["fact_id"]): f for f in all_facts}
     own = [f for f in all_facts if f["doc_id"] == doc_id]
     own_ids = {str(f["fact_id"]) for f in own}
@@ -342,7 +354,7 @@ def build_report(document: Document, facts: pd.DataFrame | None,
         return str(by_id[fid]["doc_id"]) if fid in by_id else doc_of_fact(fid)
 
     rows = []
-    for row in finding_records(findings):
+    for row in findings:
         ids = split_ids(row["fact_ids"])
         if row["doc_id"] == doc_id or any(doc_of(i) == doc_id for i in ids):
             rows.append(row)
