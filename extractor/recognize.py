@@ -124,13 +124,14 @@ def recognize(doc: Document, rs: RuleSet, settings: Settings = DEFAULT,
 
 
 def candidate_ranges(entry: Entry, text: str, line_starts: Sequence[int],
-                     prefilter: bool = True, folded: str | None = None
-                     ) -> list[tuple[int, int]]:
+                     prefilter: bool = True, folded: str | None = None,
+                     lines_of: dict[str, list[int]] | None = None) -> list[tuple[int, int]]:
     """Where a recogniser can match: the lines holding one of its declared ``keywords``
     (literals every match contains, found with ``str.find`` in the document's folded text,
     :func:`~extractor.ruleset.fold_for_keywords`), merged when adjacent; the whole text when
     it declares none or the text cannot be folded. ``folded`` is the folded text when the
-    caller has it already (one per document).
+    caller has it already (one per document); ``lines_of`` (keyword -> its lines), one per
+    document too, saves searching again for a keyword several recognisers declare.
 
     A range runs to the line's newline and two characters more, so that the short lookaheads
     at a match's end see what a full scan sees; no recogniser matches across a newline."""
@@ -143,13 +144,19 @@ def candidate_ranges(entry: Entry, text: str, line_starts: Sequence[int],
     nlines = len(line_starts)
     lines: set[int] = set()
     for kw in keywords:
-        i = folded.find(kw)
-        while i >= 0:
-            li = bisect.bisect_right(line_starts, i) - 1
-            lines.add(li)
-            if li + 1 >= nlines:
-                break
-            i = folded.find(kw, line_starts[li + 1])
+        found = lines_of.get(kw) if lines_of is not None else None
+        if found is None:
+            found = []
+            i = folded.find(kw)
+            while i >= 0:
+                li = bisect.bisect_right(line_starts, i) - 1
+                found.append(li)
+                if li + 1 >= nlines:
+                    break
+                i = folded.find(kw, line_starts[li + 1])
+            if lines_of is not None:
+                lines_of[kw] = found
+        lines.update(found)
     ranges: list[tuple[int, int]] = []
     for i in sorted(lines):
         s = line_starts[i]
@@ -176,8 +183,10 @@ def _recognize(doc: Document, rs: RuleSet, prefilter: bool = True) -> list[Menti
     if len(text) > LONG_LINES * max(1, len(doc.line_starts)):
         prefilter = False
     folded = fold_for_keywords(text) if prefilter else None
+    lines_of: dict[str, list[int]] = {}
     for order, entry in enumerate(rs.recognizers):
-        for s, e in candidate_ranges(entry, text, doc.line_starts, prefilter, folded):
+        for s, e in candidate_ranges(entry, text, doc.line_starts, prefilter, folded,
+                                     lines_of):
             for m in guard.finditer(entry.regex, text, s, e, rule=entry.id):
                 key = (entry.id, m.start(), m.end())
                 if key in seen:  # ranges overlap by two characters at most
