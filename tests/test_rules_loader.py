@@ -108,3 +108,14 @@ def test_keywords_must_be_strings(rules_copy: Path) -> None:
     _edit(rules_copy / "money.yaml", "    keywords: [between]", "    keywords: [between, '']")
     assert _load_error(rules_copy) == ("money.yaml: rule MONEY-004: key 'keywords': must be a "
                                        "non-empty list of non-empty strings")
+
+
+def test_one_compile_per_rules_folder_however_it_is_named(rules_copy: Path) -> None:
+    from extractor.checks.base import context
+
+    load_rules.cache_clear()
+    context.cache_clear()
+    rs = load_rules()
+    assert load_rules(None) is rs and load_rules(default_rules_dir()) is rs
+    assert context().rs is rs  # the checks use the batch's rule set, not a second compile
+    assert load_rules(rules_copy) is load_rules(str(rules_copy)) is not rs
