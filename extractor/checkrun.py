@@ -96,10 +96,11 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
     ``report_dir``; returns their paths (the summary's first format last).
 
     A document gets a report when it has facts or findings. Linear in the corpus, with one
-    document's facts at a time in memory (and the rows the findings cite): the facts file is
-    read back twice as a stream (:func:`~extractor.report.tables.fact_groups`), alongside the
-    inputs in the batch's order (:class:`~extractor.listing.Listing`). The reports are
-    written by ``workers`` processes (default: one per core), chunks of documents at a time.
+    document's facts at a time in memory (and the rows cross-document findings cite): the
+    facts file is read back twice as a stream (:func:`~extractor.report.tables.fact_groups`),
+    alongside the inputs in the batch's order (:class:`~extractor.listing.Listing`). The
+    reports are written by ``workers`` processes (default: one per core), chunks of documents
+    at a time.
     """
     from .report import CorpusSummary, report_formats, write_summary
     from .report.model import (
