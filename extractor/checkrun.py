@@ -8,7 +8,6 @@ or input errors.
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 from collections import deque
@@ -23,6 +22,7 @@ from .documents import read_document
 from .errors import InputFileError
 from .listing import Listing
 from .report.model import fact_sort_key
+from .runs import chunked
 from .settings import DEFAULT, Settings
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -170,7 +170,7 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
         sent: deque[list[_ReportItem]] = deque()  # chunks handed out, results not yet back
 
         def tasks() -> Iterator[tuple[list[tuple[str, str, list, list]], str, tuple, Settings]]:
-            for chunk in _chunks(items(), REPORT_CHUNK):
+            for chunk in chunked(items(), REPORT_CHUNK):
                 sent.append(chunk)
                 yield ([(i.path, i.doc_id, i.facts, i.findings) for i in chunk], str(out), fmts,
                        settings)
@@ -202,12 +202,6 @@ class _ReportItem:
     findings: list[dict[str, str]]
     kinds: dict[str, int]
     quoted: dict[str, dict[str, object]]
-
-
-def _chunks(items: Iterable[_ReportItem], size: int) -> Iterator[list[_ReportItem]]:
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
 
 
 def _write_chunk(task: tuple[list[tuple[str, str, list, list]], str, tuple[str, ...], Settings]

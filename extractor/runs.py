@@ -13,12 +13,18 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 
+def chunked(entries: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``entries`` in lists of ``size`` (the last one shorter), read as a stream."""
+    it = iter(entries)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
 def write_blocks(path: str, entries: Iterable[Any], block: int) -> int:
     """Write ``entries`` to ``path`` as pickled lists of ``block`` entries; returns how many."""
     n = 0
     with open(path, "wb") as fh:
-        it = iter(entries)
-        while chunk := list(itertools.islice(it, block)):
+        for chunk in chunked(entries, block):
             pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
             n += len(chunk)
     return n

@@ -44,11 +44,10 @@ class CorpusSummary:
         ``cited``: the facts records that findings may cite, by fact id (others are quoted as
         not found); ``rows``: every findings record (:func:`finding_records`)."""
         self.formats = tuple(formats)
-        by_id = cited
         self.rows = sorted(rows, key=finding_sort_key)
 
         def doc_of(fid: str) -> str:
-            got = by_id.get(fid)
+            got = cited.get(fid)
             return str(got["doc_id"]) if got is not None else doc_of_fact(fid)
 
         ids = sorted(set(kinds) | {r["doc_id"] for r in self.rows if r["doc_id"] != CORPUS_DOC})
@@ -68,7 +67,7 @@ class CorpusSummary:
                 anchor += "-x"
             used.add(anchor)
             view = FindingView(row, anchor, group,
-                               [foreign_evidence(i, by_id.get(i)) for i in fact_ids], docs_cited)
+                               [foreign_evidence(i, cited.get(i)) for i in fact_ids], docs_cited)
             if view.cross_document:
                 self.cross.append(view)
                 for d in docs_cited:
