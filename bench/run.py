@@ -8,7 +8,9 @@ Each engine run is the real command line, ``figures extract CORPUS --out facts.c
 findings.csv --workers N`` (read, recognise, attribute, validate, within- and cross-document
 checks, write), timed from start to exit; memory is the peak over the run of the summed RSS of
 that process and all its children (and, beside it, the summed PSS, which counts a shared page
-once). Results are printed and written to ``bench/out/results.json``.
+once). The validation reports are measured the same way, ``figures check CORPUS --report-dir
+DIR`` (the batch, then a report per document and the corpus summary), at two smaller sizes 4x
+apart. Results are printed and written to ``bench/out/results.json``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import threading
@@ -106,11 +109,17 @@ def _other_cpu_hogs(seconds: float = 1.0) -> str:
     return ", ".join(busy)
 
 
-def run_engine(folder: Path, nbytes: int, workers: int, out: Path) -> dict:
+def run_engine(folder: Path, nbytes: int, workers: int, out: Path, reports: bool = False
+               ) -> dict:
+    """``figures extract`` over ``folder`` (``reports``: ``figures check --report-dir``, the
+    reports of every document and the corpus summary written after the batch)."""
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [str(ROOT / ".venv" / "bin" / "figures"), "extract", str(folder),
-           "--out", str(out / "facts.csv"), "--findings", str(out / "findings.csv"),
+    cmd = [str(ROOT / ".venv" / "bin" / "figures"), "check" if reports else "extract",
+           str(folder), "--out", str(out / "facts.csv"), "--findings", str(out / "findings.csv"),
            "--workers", str(workers), "--no-progress"]
+    if reports:
+        shutil.rmtree(out / "reports", ignore_errors=True)
+        cmd += ["--report-dir", str(out / "reports"), "--fail-on", "never"]
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -225,6 +234,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--peer-mb", type=float, default=None,
                     help="MB of text timed through the peers (default 2)")
     ap.add_argument("--no-peers", action="store_true", help="skip the peer comparison")
+    ap.add_argument("--no-reports", action="store_true",
+                    help="skip the reports run (figures check --report-dir at two sizes)")
     ap.add_argument("--repeat", type=int, default=2,
                     help="runs of the smaller corpus with 1 and with 2 workers, alternating; "
                          "the fastest of each gives the throughput and the speed-up, the "
@@ -288,6 +299,27 @@ def main(argv: list[str] | None = None) -> None:
         "memory_growth_large_vs_small": big["peak_rss_mb"] / two["peak_rss_mb"] - 1,
         "identical_output_1_vs_2_workers": same,
     }
+
+    if not args.no_reports:
+        # the validation reports (`figures check --report-dir`: a report per document and the
+        # corpus summary), at two sizes 4x apart, a tenth of the extraction's
+        r_mb = max(1, small // 10)
+        reports = []
+        for mb in (r_mb, 4 * r_mb):
+            c_dir, _c_files, c_bytes = corpus.build(out, mb)
+            r = run_engine(c_dir, c_bytes, 2, out / f"check-{c_dir.name}-w2", reports=True)
+            show(r)
+            reports.append(r)
+        result["reports"] = {
+            "runs": reports, "peak_rss_mb": {"small": reports[0]["peak_rss_mb"],
+                                             "large": reports[1]["peak_rss_mb"]},
+            "memory_growth_large_vs_small": reports[1]["peak_rss_mb"] /
+            reports[0]["peak_rss_mb"] - 1}
+        print(f"bench: reports (figures check --report-dir, 2 workers): "
+              f"{reports[0]['seconds']:.1f} s / {reports[1]['seconds']:.1f} s, peak RSS "
+              f"{reports[0]['peak_rss_mb']:.0f} / {reports[1]['peak_rss_mb']:.0f} MB at "
+              f"{r_mb} / {4 * r_mb} MB "
+              f"({100 * result['reports']['memory_growth_large_vs_small']:+.1f}%)", flush=True)
 
     if not args.no_peers:
         files = corpus.sample(s_dir, peer_mb)

@@ -8,14 +8,13 @@ or input errors.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
 
 from .batch import run_batch
 from .documents import read_document
@@ -54,33 +53,28 @@ class CheckSummary:
         return 1 if any(SEVERITY_RANK[s] >= threshold for s in worst) else 0
 
 
-def read_findings(path: str) -> pd.DataFrame:
-    from .schemas.findings import COLUMNS
-
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    return df.reindex(columns=COLUMNS).fillna("").astype("string")
-
-
 def run_check(paths: Iterable[str | os.PathLike], report_dir: str | None,
               formats: Sequence[str] = ("md", "html", "json"), settings: Settings = DEFAULT,
               workers: int | None = None, progress: bool | None = None,
               facts_out: str | None = None, findings_out: str | None = None,
               on_error: Callable[[str], None] | None = None) -> CheckSummary:
     """Check every transcript under ``paths``; reports go to ``report_dir`` (None: none)."""
+    from .report.tables import finding_rows
+
     paths = list(paths)
     with tempfile.TemporaryDirectory(prefix="figures-check-") as tmp:
         facts_path = facts_out or os.path.join(tmp, "facts.csv")
         findings_path = findings_out or os.path.join(tmp, "findings.csv")
         batch = run_batch(paths, facts_path, findings_path, settings, workers, progress,
                           on_error, manifest=os.path.join(tmp, "manifest.csv"))
-        findings = read_findings(findings_path)
         summary = CheckSummary(documents=batch.documents, processed=batch.processed,
                                failed=batch.failed)
-        for sev in ("error", "warning", "info"):
-            summary.findings[sev] = int((findings["severity"] == sev).sum())
+        for row in finding_rows(findings_path):
+            if row["severity"] in summary.findings:
+                summary.findings[row["severity"]] += 1
         if report_dir is not None:
-            summary.reports = write_check_reports(paths, facts_path, findings, report_dir,
-                                                  formats, settings, workers)
+            summary.reports = write_check_reports(paths, facts_path, findings_path, report_dir,
+                                                  formats, settings, workers, spool=tmp)
     return summary
 
 
@@ -89,104 +83,78 @@ REPORT_CHUNK = 16
 
 
 def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
-                        findings: pd.DataFrame, report_dir: str,
+                        findings_path: str, report_dir: str,
                         formats: Sequence[str] = ("md", "html", "json"),
-                        settings: Settings = DEFAULT, workers: int | None = None) -> list[str]:
+                        settings: Settings = DEFAULT, workers: int | None = None,
+                        spool: str | None = None) -> list[str]:
     """The reports of a batch's documents and the corpus summary, written into
     ``report_dir``; returns their paths (the summary's first format last).
 
-    A document gets a report when it has facts or findings. Linear in the corpus, with one
-    document's facts at a time in memory (and the rows cross-document findings cite): the
-    facts file is read back twice as a stream (:func:`~extractor.report.tables.fact_groups`),
-    alongside the inputs in the batch's order (:class:`~extractor.listing.Listing`). The
-    reports are written by ``workers`` processes (default: one per core), chunks of documents
-    at a time.
+    A document gets a report when it has facts or findings. Linear in the corpus, with memory
+    flat in it: the findings go into a :class:`~extractor.report.store.ReportStore` (an
+    SQLite file in ``spool``, default a temporary folder) with the facts findings of several
+    documents cite; the facts file is read back as a stream
+    (:func:`~extractor.report.tables.fact_groups`), alongside the inputs in the batch's order
+    (:class:`~extractor.listing.Listing`), one document's facts at a time. The reports are
+    written by ``workers`` processes (default: one per core), chunks of documents at a time;
+    the summary is written from the store as it is read.
     """
     from .report import CorpusSummary, report_formats, write_summary
-    from .report.model import (
-        CORPUS_DOC,
-        count_kinds,
-        doc_of_fact,
-        finding_group,
-        finding_records,
-        split_ids,
-    )
-    from .report.tables import fact_groups
+    from .report.model import count_kinds, split_ids
+    from .report.store import ReportStore
+    from .report.tables import fact_groups, finding_rows
     from .workers import LocalRunner
 
     fmts = report_formats(formats)
     runner = LocalRunner(workers if workers is not None else settings.effective_workers(),
                          after_death="the reports written so far are kept: run again to "
                                      "write them all")
-    runner.start()  # the worker processes start while the facts are read a first time
     try:
-        rows = finding_records(findings)
-        # the facts a report may quote from another document's rows: those cited by findings
-        # of several documents (the corpus's, or citing another's facts) and by input errors
-        cited_ids: set[str] = set()
-        for r in rows:
-            ids = split_ids(r["fact_ids"])
-            docs = {r["doc_id"]} | {d for d in map(doc_of_fact, ids) if d}
-            if len(docs) > 1 or r["doc_id"] == CORPUS_DOC or \
-                    finding_group(r["check_id"]) == "input":
-                cited_ids.update(ids)
-        cited: dict[str, dict[str, object]] = {}
-        for _doc, group in fact_groups(facts_path):
-            for rec in group:
-                if rec["fact_id"] in cited_ids:
-                    cited[str(rec["fact_id"])] = rec
+        runner.start()  # the worker processes start while the findings and facts are read
+        with tempfile.TemporaryDirectory(prefix="figures-reports-", dir=spool) as tmp, \
+                contextlib.closing(ReportStore(os.path.join(tmp, "reports.sqlite"))) as store:
+            store.add_findings(finding_rows(findings_path))
+            for doc, group in fact_groups(facts_path):
+                store.add_facts(doc, group)
 
-        def doc_of(fid: str) -> str:
-            got = cited.get(fid)
-            return str(got["doc_id"]) if got is not None else doc_of_fact(fid)
+            def items() -> Iterator[_ReportItem]:
+                groups = fact_groups(facts_path)
+                group = next(groups, None)
+                with Listing(paths) as listing:
+                    for path, doc_id, skip in listing:
+                        while group is not None and group[0] < doc_id:
+                            group = next(groups, None)
+                        own = group[1] if group is not None and group[0] == doc_id else []
+                        if skip or (not own and not store.has_findings(doc_id)):
+                            continue
+                        relevant = store.findings_of(doc_id)
+                        own_ids = {str(f["fact_id"]) for f in own}
+                        foreign = store.cited_facts(i for r in relevant
+                                                    for i in split_ids(r["fact_ids"])
+                                                    if i not in own_ids)
+                        facts = sorted([*own, *foreign.values()], key=fact_sort_key)
+                        yield _ReportItem(path, doc_id, facts, relevant, count_kinds(own))
 
-        # the findings of a report: the document's own and those citing one of its facts
-        mine: dict[str, list[dict[str, str]]] = {}
-        for r in rows:
-            for d in dict.fromkeys([r["doc_id"], *(doc_of(i) for i in split_ids(r["fact_ids"]))]):
-                mine.setdefault(d, []).append(r)
-        with_findings = {r["doc_id"] for r in rows}
+            out = Path(report_dir)
+            out.mkdir(parents=True, exist_ok=True)
+            sent: deque[list[_ReportItem]] = deque()  # chunks handed out, results not back
 
-        def items() -> Iterator[_ReportItem]:
-            groups = fact_groups(facts_path)
-            group = next(groups, None)
-            with Listing(paths) as listing:
-                for path, doc_id, skip in listing:
-                    while group is not None and group[0] < doc_id:
-                        group = next(groups, None)
-                    own = group[1] if group is not None and group[0] == doc_id else []
-                    if skip or (not own and doc_id not in with_findings):
-                        continue
-                    relevant = mine.get(doc_id, [])
-                    own_ids = {str(f["fact_id"]) for f in own}
-                    foreign = {i: cited[i] for r in relevant for i in split_ids(r["fact_ids"])
-                               if i in cited and i not in own_ids}
-                    facts = sorted([*own, *foreign.values()], key=fact_sort_key)
-                    yield _ReportItem(path, doc_id, facts, relevant, count_kinds(own),
-                                      {i: cited[i] for i in own_ids if i in cited})
+            def tasks() -> Iterator[tuple[list[tuple[str, str, list, list]], str, tuple,
+                                          Settings]]:
+                for chunk in chunked(items(), REPORT_CHUNK):
+                    sent.append(chunk)
+                    yield ([(i.path, i.doc_id, i.facts, i.findings) for i in chunk], str(out),
+                           fmts, settings)
 
-        out = Path(report_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        sent: deque[list[_ReportItem]] = deque()  # chunks handed out, results not yet back
-
-        def tasks() -> Iterator[tuple[list[tuple[str, str, list, list]], str, tuple, Settings]]:
-            for chunk in chunked(items(), REPORT_CHUNK):
-                sent.append(chunk)
-                yield ([(i.path, i.doc_id, i.facts, i.findings) for i in chunk], str(out), fmts,
-                       settings)
-
-        written: list[str] = []
-        kinds: dict[str, dict[str, int]] = {}
-        quoted: dict[str, dict[str, object]] = {}  # cited facts of reported documents
-        for done in runner.ordered(_write_chunk, tasks()):
-            for item, paths_written in zip(sent.popleft(), done, strict=True):
-                if paths_written is None:
-                    continue  # unreadable now: reported as an INPUT finding in the summary
-                written += paths_written
-                kinds[item.doc_id] = item.kinds
-                quoted.update(item.quoted)
-        written.append(str(write_summary(CorpusSummary(kinds, quoted, rows, fmts), out)))
-        return written
+            written: list[str] = []
+            for done in runner.ordered(_write_chunk, tasks()):
+                for item, paths_written in zip(sent.popleft(), done, strict=True):
+                    if paths_written is None:
+                        continue  # unreadable now: reported as an INPUT finding in the summary
+                    written += paths_written
+                    store.reported(item.doc_id, item.kinds)
+            written.append(str(write_summary(CorpusSummary(store, fmts), out)))
+            return written
     finally:
         runner.close()
 
@@ -194,14 +162,13 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
 @dataclass
 class _ReportItem:
     """One document's report to write: its facts (and the foreign ones its findings cite), its
-    findings, and what the corpus summary keeps of it."""
+    findings, and its facts by kind (for the corpus summary)."""
 
     path: str
     doc_id: str
     facts: list[dict[str, object]]
     findings: list[dict[str, str]]
     kinds: dict[str, int]
-    quoted: dict[str, dict[str, object]]
 
 
 def _write_chunk(task: tuple[list[tuple[str, str, list, list]], str, tuple[str, ...], Settings]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .facts import COLUMNS as FACT_COLUMNS
-from .schemas.findings import COLUMNS as FINDING_COLUMNS
+from .schemas.columns import FINDINGS as FINDING_COLUMNS
 
 DATE_COLUMNS = ("as_of", "horizon_start", "horizon_end")
 BOOL_COLUMNS = ("guidance", "uncertain")

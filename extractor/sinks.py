@@ -177,7 +177,7 @@ class ParquetSink:
 def open_sink(path: str, table: str, state: dict | None = None) -> CsvSink | ParquetSink:
     """The sink for ``path`` (format by extension) of the ``facts`` or ``findings`` table."""
     from .parquet import FACTS_SCHEMA, FINDINGS_SCHEMA, output_format
-    from .schemas.findings import COLUMNS as FINDING_COLUMNS
+    from .schemas.columns import FINDINGS as FINDING_COLUMNS
 
     if output_format(path) == "parquet":
         return ParquetSink(path, FACTS_SCHEMA if table == "facts" else FINDINGS_SCHEMA, state)

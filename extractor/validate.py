@@ -10,8 +10,8 @@ import pandas as pd
 import pandera.errors
 
 from .numbering import number_rows
+from .schemas.columns import FINDINGS as FINDING_COLUMNS
 from .schemas.facts import FACTS
-from .schemas.findings import COLUMNS as FINDING_COLUMNS
 from .schemas.findings import FINDINGS
 
 _TABLE_CHECKS = {"span_is_ordered", "value_within_interval", "balance_or_flow",

@@ -17,8 +17,9 @@ import pytest
 from conftest import EXAMPLES
 from extractor import checkrun
 from extractor.batch import read_facts, run_batch
-from extractor.checkrun import read_findings, write_check_reports
+from extractor.checkrun import write_check_reports
 from extractor.documents import read_document
+from extractor.parquet import read_table
 from extractor.report import model, write_corpus_summary, write_reports
 from extractor.report.tables import fact_groups
 
@@ -42,10 +43,10 @@ def test_streamed_reports_are_the_whole_table_reports(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checkrun, "REPORT_CHUNK", 3)  # 8 documents: chunks of 3, 3 and 2
     facts_path, findings_path = batch
-    findings = read_findings(str(findings_path))
-    written = write_check_reports([str(EXAMPLES)], str(facts_path), findings,
+    written = write_check_reports([str(EXAMPLES)], str(facts_path), str(findings_path),
                                   str(tmp_path / "streamed"), workers=workers)
     facts = read_facts(str(facts_path))
+    findings = read_table(str(findings_path), "findings")
     ref = tmp_path / "reference"
     docs = []
     for path in sorted(EXAMPLES.glob("*.txt")):
@@ -75,7 +76,7 @@ def test_each_facts_row_is_read_twice_not_once_per_report(
     real = model.fact_record
     monkeypatch.setattr("extractor.report.tables.fact_record",
                         lambda raw: calls.append(1) or real(raw))
-    write_check_reports([str(EXAMPLES)], str(facts_path), read_findings(str(findings_path)),
+    write_check_reports([str(EXAMPLES)], str(facts_path), str(findings_path),
                         str(tmp_path), workers=1)
     assert len(calls) == 2 * len(read_facts(str(facts_path)))
 
@@ -103,7 +104,7 @@ def test_a_document_gone_before_its_report_is_left_out(tmp_path: Path) -> None:
     run_batch([str(src)], str(facts), str(findings), workers=1, progress=False)
     (src / "ex02_harrowgate_h1.txt").unlink()
     out = tmp_path / "reports"
-    written = write_check_reports([str(src)], str(facts), read_findings(str(findings)),
+    written = write_check_reports([str(src)], str(facts), str(findings),
                                   str(out), formats=("json",), workers=1)
     assert [Path(p).name for p in written] == [
         f"{p.stem}.json" for p in sorted(EXAMPLES.glob("*.txt"))
@@ -138,7 +139,7 @@ def test_a_killed_report_worker_is_one_error(batch: tuple[Path, Path], tmp_path:
     monkeypatch.setattr(tables, "fact_groups", kill_then_read)
     monkeypatch.setattr(checkrun, "REPORT_CHUNK", 1)
     with pytest.raises(FiguresError) as info:
-        write_check_reports([str(EXAMPLES)], str(facts_path), read_findings(str(findings_path)),
+        write_check_reports([str(EXAMPLES)], str(facts_path), str(findings_path),
                             str(tmp_path), workers=2)
     assert str(info.value) == ("a worker process died (killed, or out of memory?); the reports "
                                "written so far are kept: run again to write them all")

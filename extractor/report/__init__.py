@@ -17,8 +17,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..documents import Document
 from .corpus import CorpusSummary
@@ -26,6 +25,9 @@ from .htmlpage import render_html
 from .jsondoc import render_json
 from .markdown import render_markdown
 from .model import Report, build_report, report_name
+
+if TYPE_CHECKING:  # pandas is imported where a table is read, not by the renderers
+    import pandas as pd
 
 FORMATS: tuple[str, ...] = ("md", "html", "json")
 
@@ -87,24 +89,22 @@ def write_report(report: Report, out_dir: str | os.PathLike,
     return [_write(Path(out_dir) / f"{stem}.{ext}", render[ext](report)) for ext in fmts]
 
 
-def summary_name(doc_ids: Sequence[str]) -> str:
-    names = {report_name(d) for d in doc_ids}
-    return "corpus-index" if "index" in names else "index"
-
-
 def write_corpus_summary(docs: Sequence[tuple[str, pd.DataFrame]],
                          findings_all: pd.DataFrame | None, out_dir: str | os.PathLike,
                          formats: Sequence[str] = FORMATS) -> Path:
     """Write the corpus summary (per-document counts, cross-document findings, input errors)
     in each of ``formats``; return the path of the first format's file."""
     fmts = report_formats(formats)
-    return write_summary(CorpusSummary.from_tables(docs, findings_all, fmts), out_dir)
+    summary = CorpusSummary.from_tables(docs, findings_all, fmts)
+    try:
+        return write_summary(summary, out_dir)
+    finally:
+        summary.store.close()
 
 
 def write_summary(summary: CorpusSummary, out_dir: str | os.PathLike) -> Path:
     """Write a built :class:`CorpusSummary` in each of its formats; return the first path."""
-    ids = [d["doc_id"] for d in summary.documents]
-    stem = summary_name(ids)
+    stem = summary.stem()
     render = {"md": summary.markdown, "html": summary.html, "json": summary.json_chunks}
     paths = [_write(Path(out_dir) / f"{stem}.{ext}", render[ext]())
              for ext in report_formats(summary.formats)]

@@ -14,7 +14,7 @@ import hashlib
 import html
 import importlib.resources
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from urllib.parse import quote as url_quote
 
@@ -59,6 +59,11 @@ def _sha256(text: str) -> str:
 
 def page(title: str, body: Iterable[str], script: bool = True) -> str:
     """A complete page: inline CSS (and the optional inline script), a strict CSP."""
+    return "".join(page_chunks(title, body, script))
+
+
+def page_chunks(title: str, body: Iterable[str], script: bool = True) -> Iterator[str]:
+    """:func:`page` in pieces, ``body`` read as they are written (a page too large to hold)."""
     css = asset("report.css")
     js = asset("report.js") if script else ""
     script_src = f"'{_sha256(js)}'" if js else "'none'"
@@ -78,7 +83,8 @@ def page(title: str, body: Iterable[str], script: bool = True) -> str:
         "<body>",
     ]
     tail = [f"<script>{js}</script>"] if js else []
-    return "\n".join([*head, *body, *tail, "</body>", "</html>", ""])
+    for part in itertools.chain(head, body, tail, ("</body>", "</html>")):
+        yield part + "\n"
 
 
 def badge(severity: str) -> str:

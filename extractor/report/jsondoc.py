@@ -8,7 +8,7 @@ the same bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .model import Report, count_kinds
@@ -21,11 +21,41 @@ def dumps(data: Any) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+class Items:
+    """A list in a page given to :func:`dump_chunks`, encoded an item at a time as the items
+    are produced (the documents and findings of a large corpus's summary)."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
 def dump_chunks(data: Any) -> Iterator[str]:
-    """:func:`dumps` in pieces, for a large page written as it is encoded (the same text)."""
-    yield from json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False,
-                                allow_nan=False).iterencode(data)
+    """:func:`dumps` in pieces, for a large page written as it is encoded (the same text);
+    an :class:`Items` value (in dicts, at any depth) is a list read as it is written."""
+    yield from _chunks(data, 0)
     yield "\n"
+
+
+def _chunks(value: Any, level: int) -> Iterator[str]:
+    pad = "\n" + "  " * (level + 1)
+    if isinstance(value, Items):
+        first = True
+        for item in value.items:
+            yield ("[" if first else ",") + pad
+            yield from _chunks(item, level + 1)
+            first = False
+        yield "[]" if first else "\n" + "  " * level + "]"
+    elif isinstance(value, dict) and any(isinstance(v, Items | dict) for v in value.values()):
+        for i, key in enumerate(sorted(value)):
+            yield ("{" if i == 0 else ",") + pad + json.dumps(key, ensure_ascii=False) + ": "
+            yield from _chunks(value[key], level + 1)
+        yield "\n" + "  " * level + "}"
+    else:
+        text = _ENCODER.encode(value)
+        yield text.replace("\n", "\n" + "  " * level) if level else text
 
 
 def report_data(report: Report) -> dict[str, Any]:

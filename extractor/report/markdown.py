@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import quote as quote_url
 
 from .model import (
@@ -37,6 +37,23 @@ def code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def text_chunks(lines: Iterable[str]) -> Iterator[str]:
+    r"""``"\n".join(lines).rstrip("\n") + "\n"`` in pieces, the lines read as they are
+    written (a page too large to hold): the newlines at the end are held back until text
+    follows them."""
+    pending, first = "", True
+    for line in lines:
+        piece = line if first else "\n" + line
+        first = False
+        body = piece.rstrip("\n")
+        if body:
+            yield pending + body
+            pending = piece[len(body):]
+        else:
+            pending += piece
+    yield "\n"
 
 
 def counts_line(counts: Mapping[str, int]) -> str:

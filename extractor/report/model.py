@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..documents import Document
 from ..facts import COLUMNS as FACT_COLUMNS
-from ..schemas.findings import COLUMNS as FINDING_COLUMNS
+from ..schemas.columns import FINDINGS as FINDING_COLUMNS
+
+if TYPE_CHECKING:  # pandas is imported where a table is read, not by the renderers
+    import pandas as pd
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 KINDS: tuple[str, ...] = ("money", "per_share", "percent", "runway")
@@ -72,8 +74,12 @@ def split_ids(value: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # tables -> plain records
 def _text(value: object) -> str:
+    if type(value) is str:  # a CSV cell (most calls): no missing-value test needed
+        return value
     if value is None:
         return ""
+    import pandas as pd  # a cell of a table read with pandas: already imported
+
     try:
         if pd.isna(value):  # type: ignore[call-overload]
             return ""
@@ -116,8 +122,13 @@ def finding_records(findings: pd.DataFrame | None) -> list[dict[str, str]]:
     """Findings rows as dicts of strings (every column of the findings contract)."""
     if findings is None or len(findings) == 0:
         return []
-    return [{col: _text(raw.get(col)) for col in FINDING_COLUMNS}
-            for raw in findings.to_dict("records")]
+    return [finding_record(raw) for raw in findings.to_dict("records")]
+
+
+def finding_record(raw: Mapping[str, object]) -> dict[str, str]:
+    """One findings row (as read from a table) as a dict of strings, every column of the
+    findings contract (a missing one empty)."""
+    return {col: _text(raw.get(col)) for col in FINDING_COLUMNS}
 
 
 def finding_group(check_id: str) -> str:
