@@ -278,19 +278,26 @@ class Report:
         return min((f.row["severity"] for f in cites), key=severity_rank, default="")
 
 
+def ordered_counts(counts: Mapping[str, int], first: Iterable[str]) -> dict[str, int]:
+    """``counts`` with every key of ``first`` (0 when absent) in that order, then the others
+    sorted."""
+    first = tuple(first)
+    return {k: counts.get(k, 0) for k in [*first, *sorted(set(counts) - set(first))]}
+
+
 def count_kinds(facts: Iterable[Mapping[str, object]]) -> dict[str, int]:
-    counts = {k: 0 for k in KINDS}
+    counts: dict[str, int] = {}
     for f in facts:
         kind = str(f["kind"])
         counts[kind] = counts.get(kind, 0) + 1
-    return {k: counts[k] for k in [*KINDS, *sorted(set(counts) - set(KINDS))]}
+    return ordered_counts(counts, KINDS)
 
 
 def count_severities(findings: Iterable[Mapping[str, str]]) -> dict[str, int]:
-    counts = {s: 0 for s in SEVERITIES}
+    counts: dict[str, int] = {}
     for f in findings:
         counts[f["severity"]] = counts.get(f["severity"], 0) + 1
-    return {s: counts[s] for s in [*SEVERITIES, *sorted(set(counts) - set(SEVERITIES))]}
+    return ordered_counts(counts, SEVERITIES)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..schemas.columns import FINDINGS as FINDING_COLUMNS
@@ -34,6 +34,7 @@ from .model import (
     doc_of_fact,
     finding_anchor,
     finding_group,
+    ordered_counts,
     severity_rank,
     split_ids,
 )
@@ -43,7 +44,8 @@ BATCH = 5_000
 
 _SCHEMA = """
 CREATE TABLE finding (seq INTEGER PRIMARY KEY, doc_id TEXT, row TEXT, sev_rank INTEGER,
-                      check_id TEXT, finding_id TEXT, fact_ids TEXT, message TEXT, role TEXT);
+                      check_id TEXT, finding_id TEXT, fact_ids TEXT, message TEXT, role TEXT,
+                      docs TEXT);
 CREATE TABLE rel (doc_id TEXT, seq INTEGER);
 CREATE TABLE cited (fact_id TEXT PRIMARY KEY, doc_id TEXT, record TEXT,
                     quoted INTEGER NOT NULL DEFAULT 0);
@@ -53,8 +55,7 @@ CREATE TABLE doc (doc_id TEXT PRIMARY KEY, total INTEGER NOT NULL DEFAULT 0,
                   schema INTEGER NOT NULL DEFAULT 0, input INTEGER NOT NULL DEFAULT 0,
                   cross_doc INTEGER NOT NULL DEFAULT 0, reported INTEGER NOT NULL DEFAULT 0,
                   facts INTEGER NOT NULL DEFAULT 0, kinds TEXT);
-CREATE TABLE view (pos INTEGER PRIMARY KEY, seq INTEGER, anchor TEXT, role TEXT,
-                   docs TEXT);
+CREATE TABLE view (pos INTEGER PRIMARY KEY, seq INTEGER, anchor TEXT, role TEXT);
 CREATE TABLE anchor (name TEXT PRIMARY KEY);
 """
 
@@ -121,8 +122,8 @@ class ReportStore:
             self.rows += 1
             seq = self.rows
             doc, sev, check = row["doc_id"], row["severity"], row["check_id"]
-            ids = split_ids(row["fact_ids"])
-            docs = list(dict.fromkeys(d for d in map(doc_of_fact, ids) if d))
+            ids = [(i, doc_of_fact(i)) for i in split_ids(row["fact_ids"])]
+            docs = list(dict.fromkeys(d for _, d in ids if d))  # the documents it cites
             group = finding_group(check)
             role = CROSS if doc == CORPUS_DOC or len(docs) > 1 else \
                 INPUT if group == "input" else ""
@@ -130,10 +131,10 @@ class ReportStore:
                 self.roles[role] += 1
             findings.append((seq, doc, json.dumps([row[c] for c in FINDING_COLUMNS]),
                              severity_rank(sev), check, row["finding_id"], row["fact_ids"],
-                             row["message"], role))
-            rel += [(d, seq) for d in dict.fromkeys([doc, *map(doc_of_fact, ids)])]
+                             row["message"], role, json.dumps(docs)))
+            rel += [(d, seq) for d in dict.fromkeys([doc, *docs])]
             if len({doc, *docs}) > 1 or doc == CORPUS_DOC or group == "input":
-                cited += [(i, doc_of_fact(i)) for i in ids]
+                cited += ids
             self.by_severity[sev] = self.by_severity.get(sev, 0) + 1
             per = self.checks.setdefault(check, {s: 0 for s in SEVERITIES})
             per[sev] = per.get(sev, 0) + 1
@@ -147,7 +148,7 @@ class ReportStore:
             c[4] += group == "schema"
             c[5] += group == "input"
         db = self.db
-        db.executemany("INSERT INTO finding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
+        db.executemany("INSERT INTO finding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
         db.executemany("INSERT INTO rel VALUES (?, ?)", rel)
         db.executemany("INSERT OR IGNORE INTO cited (fact_id, doc_id) VALUES (?, ?)", cited)
         db.executemany(_ADD_COUNTS, [(d, *c) for d, c in counts.items()])
@@ -161,8 +162,7 @@ class ReportStore:
     def severities(self) -> dict[str, int]:
         """Findings by severity (those of the contract first, as
         :func:`~extractor.report.model.count_severities`)."""
-        c = self.by_severity
-        return {s: c.get(s, 0) for s in [*SEVERITIES, *sorted(set(c) - set(SEVERITIES))]}
+        return ordered_counts(self.by_severity, SEVERITIES)
 
     def _index(self) -> None:
         if not self._indexed:
@@ -194,12 +194,15 @@ class ReportStore:
         got = self.db.execute("SELECT total FROM doc WHERE doc_id = ?", (doc_id,)).fetchone()
         return bool(got and got[0])
 
-    def cited_facts(self, ids: Iterable[str]) -> dict[str, dict[str, object]]:
-        """The kept facts records of ``ids`` (those findings of several documents cite)."""
+    def cited_facts(self, ids: Iterable[str], quoted: bool = False
+                    ) -> dict[str, dict[str, object]]:
+        """The kept facts records of ``ids`` (those findings of several documents cite);
+        ``quoted``: only those of documents with a report (:meth:`reported`)."""
         out: dict[str, dict[str, object]] = {}
+        query = "SELECT record FROM cited WHERE fact_id = ? AND " + \
+            ("quoted = 1" if quoted else "record IS NOT NULL")
         for i in dict.fromkeys(ids):
-            got = self.db.execute("SELECT record FROM cited WHERE fact_id = ? AND record "
-                                  "IS NOT NULL", (i,)).fetchone()
+            got = self.db.execute(query, (i,)).fetchone()
             if got is not None:
                 out[i] = json.loads(got[0])
         return out
@@ -224,26 +227,25 @@ class ReportStore:
         db = self.db
         views, cross = [], {}
         pos = 0
-        order = db.execute("SELECT seq, role, finding_id, check_id, fact_ids FROM finding "
+        order = db.execute("SELECT seq, role, finding_id, check_id, docs FROM finding "
                            "ORDER BY sev_rank, check_id, finding_id, fact_ids, doc_id, "
                            "message, seq")
-        for n, (seq, role, finding_id, check_id, fact_ids) in enumerate(order, 1):
+        for n, (seq, role, finding_id, check_id, docs) in enumerate(order, 1):
             if not role:
                 continue
             anchor = finding_anchor(finding_id or f"{check_id}-{n}")
             while db.execute("SELECT 1 FROM anchor WHERE name = ?", (anchor,)).fetchone():
                 anchor += "-x"
             db.execute("INSERT INTO anchor VALUES (?)", (anchor,))
-            docs = list(dict.fromkeys(d for d in map(doc_of_fact, split_ids(fact_ids)) if d))
             pos += 1
-            views.append((pos, seq, anchor, role, json.dumps(docs)))
+            views.append((pos, seq, anchor, role))
             if role == CROSS:
-                for d in docs:
+                for d in json.loads(docs):
                     cross[d] = cross.get(d, 0) + 1
             if len(views) >= BATCH:
-                db.executemany("INSERT INTO view VALUES (?, ?, ?, ?, ?)", views)
+                db.executemany("INSERT INTO view VALUES (?, ?, ?, ?)", views)
                 views = []
-        db.executemany("INSERT INTO view VALUES (?, ?, ?, ?, ?)", views)
+        db.executemany("INSERT INTO view VALUES (?, ?, ?, ?)", views)
         db.executemany("INSERT INTO doc (doc_id, cross_doc) VALUES (?, ?) ON CONFLICT (doc_id) "
                        "DO UPDATE SET cross_doc = excluded.cross_doc", cross.items())
 
@@ -255,9 +257,8 @@ class ReportStore:
                 "SELECT doc_id, reported, kinds, total, error, warning, info, other, schema, "
                 f"input, cross_doc FROM doc WHERE {_LISTED} ORDER BY doc_id"):
             counts = json.loads(kinds) if kinds else count_kinds([])
-            severities = {"error": error, "warning": warning, "info": info}
-            extra = json.loads(other)
-            severities.update({s: extra[s] for s in sorted(extra)})
+            severities = ordered_counts({"error": error, "warning": warning, "info": info,
+                                         **json.loads(other)}, SEVERITIES)
             yield {"doc_id": doc_id, "has_report": bool(reported),
                    "facts": {"total": sum(counts.values()), "by_kind": counts},
                    "findings": {"total": total, "by_severity": severities,
@@ -282,16 +283,8 @@ class ReportStore:
         self.finish()
         cur = self.db.cursor()  # the facts are looked up on the connection meanwhile
         for row, anchor, docs in cur.execute(
-                "SELECT f.row, v.anchor, v.docs FROM view v JOIN finding f ON f.seq = v.seq "
+                "SELECT f.row, v.anchor, f.docs FROM view v JOIN finding f ON f.seq = v.seq "
                 "WHERE v.role = ? ORDER BY v.pos", (role,)):
             record = dict(zip(FINDING_COLUMNS, json.loads(row), strict=True))
-            yield record, anchor, json.loads(docs), self._quoted(split_ids(record["fact_ids"]))
-
-    def _quoted(self, ids: Sequence[str]) -> dict[str, dict[str, object]]:
-        out: dict[str, dict[str, object]] = {}
-        for i in ids:
-            got = self.db.execute("SELECT record FROM cited WHERE fact_id = ? AND quoted = 1",
-                                  (i,)).fetchone()
-            if got is not None:
-                out[i] = json.loads(got[0])
-        return out
+            yield record, anchor, json.loads(docs), \
+                self.cited_facts(split_ids(record["fact_ids"]), quoted=True)
