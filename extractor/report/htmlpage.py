@@ -107,10 +107,12 @@ def evidence_html(ev: Evidence, other: str = "in another document, ") -> str:
     parts = []
     if ev.local:
         parts.append(f'<a href="#{esc(ev.anchor)}">{where}: {figure}</a>')
-    elif ev.doc_id:
+    elif ev.doc_id and ev.found:
         doc_link = f'<a href="{href_to(ev.doc_id)}">{esc(ev.doc_id)}</a>'
         parts.append(f"{esc(other)}{doc_link}, "
                      f'<a href="{href_to(ev.doc_id, ev.anchor)}">{where}: {figure}</a>')
+    elif ev.doc_id:  # a fact not given: its document may have no report, so no link
+        parts.append(f"{esc(other)}<code>{esc(ev.doc_id)}</code>")
     else:
         parts.append(f"{figure} (document unknown)")
     label = esc(ev.label()) if ev.found else "not in the facts table given to the report"

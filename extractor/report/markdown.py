@@ -75,7 +75,7 @@ def evidence_item(ev: Evidence, n: int, other: str = "in another document, ") ->
     head = f"{n}. {code(ev.fact_id)}"
     if not ev.local:
         head += f" {other}{code(ev.doc_id) if ev.doc_id else 'an unknown document'}"
-        if ev.doc_id:
+        if ev.doc_id and ev.found:  # a fact not given: its document may have no report
             head += f" ([report]({report_link(ev.doc_id)}))"
     if where:
         head += " — " + ", ".join(where)
