@@ -36,15 +36,18 @@ class CheckSummary:
     findings: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0,
                                                                 "info": 0})
     reports: list[str] = field(default_factory=list)
+    reports_not_written: int = 0  # documents unreadable when their report was to be written
 
     def line(self) -> str:
         f = self.findings
+        unwritten = f"; {self.reports_not_written} reports not written" \
+            if self.reports_not_written else ""
         return (f"figures check: {self.documents} documents, {self.processed} checked, "
                 f"{self.failed} failed; {f['error']} errors, {f['warning']} warnings, "
-                f"{f['info']} info")
+                f"{f['info']} info{unwritten}")
 
     def exit_status(self, fail_on: str) -> int:
-        if self.failed:
+        if self.failed or self.reports_not_written:
             return 2
         if fail_on == "never":
             return 0
@@ -73,8 +76,14 @@ def run_check(paths: Iterable[str | os.PathLike], report_dir: str | None,
             if row["severity"] in summary.findings:
                 summary.findings[row["severity"]] += 1
         if report_dir is not None:
+            def unwritten(message: str) -> None:
+                summary.reports_not_written += 1
+                if on_error is not None:
+                    on_error(f"report not written: {message}")
+
             summary.reports = write_check_reports(paths, facts_path, findings_path, report_dir,
-                                                  formats, settings, workers, spool=tmp)
+                                                  formats, settings, workers, spool=tmp,
+                                                  on_error=unwritten)
     return summary
 
 
@@ -86,7 +95,8 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
                         findings_path: str, report_dir: str,
                         formats: Sequence[str] = ("md", "html", "json"),
                         settings: Settings = DEFAULT, workers: int | None = None,
-                        spool: str | None = None) -> list[str]:
+                        spool: str | None = None,
+                        on_error: Callable[[str], None] | None = None) -> list[str]:
     """The reports of a batch's documents and the corpus summary, written into
     ``report_dir``; returns their paths (the summary's first format last).
 
@@ -98,6 +108,11 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
     (:class:`~extractor.listing.Listing`), one document's facts at a time. The reports are
     written by ``workers`` processes (default: one per core), chunks of documents at a time;
     the summary is written from the store as it is read.
+
+    A document of the facts that is no longer among the inputs, or cannot be read when its
+    report is due (moved, deleted or changed since the batch), gets no report: the summary
+    lists it under "Reports not written" with the problem (its facts still counted), and
+    ``on_error`` is called with that one-line message.
     """
     from .report import CorpusSummary, report_formats, write_summary
     from .report.model import count_kinds, split_ids
@@ -123,9 +138,15 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
                 with Listing(paths) as listing:
                     for path, doc_id, skip in listing:
                         while group is not None and group[0] < doc_id:
+                            gone(*group)
                             group = next(groups, None)
-                        own = group[1] if group is not None and group[0] == doc_id else []
-                        if skip or (not own and not store.has_findings(doc_id)):
+                        if skip:  # a second file of the doc_id: not processed
+                            continue
+                        own = []
+                        if group is not None and group[0] == doc_id:
+                            own = group[1]
+                            group = next(groups, None)
+                        if not own and not store.has_findings(doc_id):
                             continue
                         relevant = store.findings_of(doc_id)
                         own_ids = {str(f["fact_id"]) for f in own}
@@ -134,6 +155,20 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
                                                     if i not in own_ids)
                         facts = sorted([*own, *foreign.values()], key=fact_sort_key)
                         yield _ReportItem(path, doc_id, facts, relevant, count_kinds(own))
+                while group is not None:
+                    gone(*group)
+                    group = next(groups, None)
+
+            def gone(doc_id: str, rows: list[dict[str, object]]) -> None:
+                """A document of the facts no longer among the inputs: no report."""
+                unwritten(doc_id, count_kinds(rows),
+                          f"{doc_id}: no longer among the inputs (moved or deleted since "
+                          "its facts were extracted)")
+
+            def unwritten(doc_id: str, kinds: dict[str, int], problem: str) -> None:
+                store.not_reported(doc_id, kinds, problem)
+                if on_error is not None:
+                    on_error(problem)
 
             out = Path(report_dir)
             out.mkdir(parents=True, exist_ok=True)
@@ -149,8 +184,9 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
             written: list[str] = []
             for done in runner.ordered(_write_chunk, tasks()):
                 for item, paths_written in zip(sent.popleft(), done, strict=True):
-                    if paths_written is None:
-                        continue  # unreadable now: reported as an INPUT finding in the summary
+                    if isinstance(paths_written, str):  # unreadable now: the problem
+                        unwritten(item.doc_id, item.kinds, paths_written)
+                        continue
                     written += paths_written
                     store.reported(item.doc_id, item.kinds)
             written.append(str(write_summary(CorpusSummary(store, fmts), out)))
@@ -172,9 +208,10 @@ class _ReportItem:
 
 
 def _write_chunk(task: tuple[list[tuple[str, str, list, list]], str, tuple[str, ...], Settings]
-                 ) -> list[list[str] | None]:
+                 ) -> list[list[str] | str]:
     """Write the reports of a chunk of (path, doc_id, facts, findings) (in a worker process);
-    the paths written for each, None for a document that cannot be read now."""
+    the paths written for each, or the one-line problem of a document that cannot be read
+    now."""
     from .report import write_report
     from .report.model import report_from_records
 
@@ -183,8 +220,8 @@ def _write_chunk(task: tuple[list[tuple[str, str, list, list]], str, tuple[str, 
     for path, doc_id, facts, findings in chunk:
         try:
             document = read_document(path, settings, doc_id=doc_id)
-        except InputFileError:
-            done.append(None)
+        except InputFileError as err:
+            done.append(str(err))
             continue
         report = report_from_records(document, facts, findings)
         done.append([str(p) for p in write_report(report, out, fmts)])

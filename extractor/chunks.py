@@ -23,7 +23,6 @@ from .numbering import number_rows
 from .ruleset import load_rules
 from .settings import DEFAULT, Settings
 from .sinks import render_csv
-from .sources import is_url, read_url
 
 
 @dataclass
@@ -87,15 +86,9 @@ def _failed(path: str, doc_id: str, problem: str, code: str, t0: float) -> DocOu
 
 
 def _read(path: str, doc_id: str, settings: Settings, rules):
-    from .documents import decode
-    from .pipeline import process_file, process_text
+    from .pipeline import process_file
 
-    if not is_url(path):
-        return process_file(path, rules=rules, settings=settings, doc_id=doc_id)
-    text, encoding = decode(read_url(path, settings), path, settings)
-    result = process_text(text, doc_id, rules, settings)
-    result.document.metadata.encoding = encoding
-    return result
+    return process_file(path, rules=rules, settings=settings, doc_id=doc_id)
 
 
 def process_one(path: str, doc_id: str, settings: Settings = DEFAULT, rules=None,

@@ -21,6 +21,7 @@ from . import guard
 from .errors import InputFileError
 from .ruleset import RuleSet, load_rules
 from .settings import DEFAULT, Settings
+from .sources import doc_id_of, is_url, read_url
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -132,7 +133,7 @@ def read_document(path: str | os.PathLike, settings: Settings = DEFAULT,
                   rules: RuleSet | None = None, doc_id: str | None = None) -> Document:
     """Read and parse one transcript file; bad input raises a one-line InputFileError."""
     text, encoding = read_text(path, settings)
-    doc = parse(text, doc_id or Path(path).stem, rules, settings)
+    doc = parse(text, doc_id or doc_id_of(os.fspath(path)), rules, settings)
     doc.metadata.encoding = encoding
     return doc
 
@@ -149,7 +150,10 @@ def read_text(path: str | os.PathLike, settings: Settings = DEFAULT) -> tuple[st
 def read_bytes(path: str | os.PathLike, settings: Settings = DEFAULT) -> bytes:
     """The bytes of a transcript, at most ``settings.max_doc_bytes`` of them (a file over the
     limit is refused before it is read, or as soon as reading passes the limit: a file that
-    grows, a pipe)."""
+    grows, a pipe). An fsspec URL (``s3://``, ``file://`` ...) is read with
+    :func:`~extractor.sources.read_url`, with the same checks."""
+    if is_url(path):
+        return read_url(os.fspath(path), settings)
     p = Path(path)
     try:
         size = p.stat().st_size

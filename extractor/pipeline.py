@@ -15,6 +15,7 @@ from .facts import facts_frame
 from .recognize import recognize
 from .ruleset import RuleSet, load_rules
 from .settings import DEFAULT, Settings
+from .sources import doc_id_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,9 +66,10 @@ def _check_text(text: str, doc_id: str) -> None:
 
 def process_file(path: str | os.PathLike, rules: RuleSet | None = None,
                  settings: Settings = DEFAULT, doc_id: str | None = None) -> DocumentResult:
-    """Read, decode and process one transcript file (errors: InputFileError, one line)."""
+    """Read, decode and process one transcript file, a local path or an fsspec URL (errors:
+    InputFileError, one line)."""
     text, encoding = read_text(path, settings)
-    name = doc_id or os.path.splitext(os.path.basename(os.fspath(path)))[0]
+    name = doc_id or doc_id_of(os.fspath(path))
     result = process_text(text, name, rules, settings)
     result.document.metadata.encoding = encoding
     return result

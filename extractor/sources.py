@@ -117,7 +117,12 @@ def read_url(url: str, settings: Settings = DEFAULT) -> bytes:
             raise InputFileError(url, f"file too large ({size} bytes > the limit of "
                                  f"{settings.max_doc_bytes}; see --max-bytes)", "too_large")
         with fs.open(root, "rb") as fh:
-            return fh.read(settings.max_doc_bytes + 1)
+            data = fh.read(settings.max_doc_bytes + 1)
+        if len(data) > settings.max_doc_bytes:  # a size the filesystem did not know
+            raise InputFileError(url, f"file too large (more than the limit of "
+                                 f"{settings.max_doc_bytes} bytes; see --max-bytes)",
+                                 "too_large")
+        return data
     except FileNotFoundError:
         raise InputFileError(url, "no such file", "missing") from None
     except PermissionError:

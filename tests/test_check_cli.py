@@ -51,3 +51,21 @@ def test_usage_and_input_errors_exit_2(tmp_path: Path) -> None:
     assert run.returncode == 2 and "Traceback" not in run.stderr
     run = _check(str(EXAMPLES), "--format", "pdf")
     assert run.returncode == 2 and "--format takes md, html, json" in run.stderr
+
+
+def test_url_inputs_get_the_reports_of_local_paths(tmp_path: Path) -> None:
+    """`figures check file:///...`: each document's reports are read from the URL (they
+    were left out before: only the summary was written, its documents showing 0 facts)."""
+    import pytest
+
+    pytest.importorskip("fsspec")
+    local, url = tmp_path / "local", tmp_path / "url"
+    a = _check(str(EXAMPLES), "--report-dir", str(local), "--workers", "1", "--fail-on", "never")
+    b = _check(EXAMPLES.as_uri() + "/", "--report-dir", str(url), "--workers", "1",
+               "--fail-on", "never")
+    assert (a.returncode, b.returncode) == (0, 0), b.stderr
+    files = sorted(p.name for p in url.iterdir())
+    assert len(files) == 8 * 3 + 3 and "ex03_stellwerk_q3.html" in files
+    assert files == sorted(p.name for p in local.iterdir())
+    for name in files:
+        assert (url / name).read_bytes() == (local / name).read_bytes(), name

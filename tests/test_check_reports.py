@@ -97,23 +97,52 @@ def test_fact_groups_follow_the_file_and_refuse_an_unsorted_one(
         list(fact_groups(str(shuffled)))
 
 
-def test_a_document_gone_before_its_report_is_left_out(tmp_path: Path) -> None:
+def test_a_document_gone_before_its_report_is_listed_with_the_problem(tmp_path: Path) -> None:
     src = tmp_path / "calls"
     shutil.copytree(EXAMPLES, src)
     facts, findings = tmp_path / "facts.csv", tmp_path / "findings.csv"
     run_batch([str(src)], str(facts), str(findings), workers=1, progress=False)
-    (src / "ex02_harrowgate_h1.txt").unlink()
-    out = tmp_path / "reports"
+    (src / "ex02_harrowgate_h1.txt").unlink()  # no longer listed
+    changed = src / "ex06_brackenridge_fq3.txt"
+    changed.write_bytes(b"\x00\x01")  # listed, unreadable
+    out, errors = tmp_path / "reports", []
     written = write_check_reports([str(src)], str(facts), str(findings),
-                                  str(out), formats=("json",), workers=1)
-    assert [Path(p).name for p in written] == [
+                                  str(out), formats=("json", "md"), workers=1,
+                                  on_error=errors.append)
+    left_out = ("ex02_harrowgate_h1: no longer among the inputs (moved or deleted since its "
+                "facts were extracted)")
+    binary = f"{changed}: binary file (contains NUL bytes), not a text transcript"
+    assert errors == [left_out, binary]
+    assert [Path(p).name for p in written if p.endswith(".json")] == [
         f"{p.stem}.json" for p in sorted(EXAMPLES.glob("*.txt"))
-        if p.stem != "ex02_harrowgate_h1"] + ["index.json"]
+        if p.stem not in ("ex02_harrowgate_h1", "ex06_brackenridge_fq3")] + ["index.json"]
     summary = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    table = read_facts(str(facts))
+    own = table[table["doc_id"] == "ex02_harrowgate_h1"]
     [ex02] = [d for d in summary["documents"] if d["doc_id"] == "ex02_harrowgate_h1"]
+    # no report, but its facts still counted and the reason given
     assert ex02["has_report"] is False and ex02["reports"] == {}
-    assert summary["summary"]["facts"] == len(read_facts(str(facts))) - len(
-        read_facts(str(facts)).query("doc_id == 'ex02_harrowgate_h1'"))
+    assert ex02["facts"]["total"] == len(own) == 34  # golden/ex02_harrowgate_h1/facts.csv
+    assert ex02["facts"]["by_kind"] == own["kind"].value_counts().reindex(
+        ["money", "per_share", "percent", "runway"], fill_value=0).to_dict()
+    assert summary["summary"]["facts"] == len(table)
+    assert summary["summary"]["reports_not_written"] == 2
+    assert summary["reports_not_written"] == [
+        {"doc_id": "ex02_harrowgate_h1", "problem": left_out},
+        {"doc_id": "ex06_brackenridge_fq3", "problem": binary}]
+    md = (out / "index.md").read_text(encoding="utf-8")
+    assert "- Reports not written: 2\n" in md
+    assert md.endswith(f"## Reports not written (2)\n\n- `ex02_harrowgate_h1`: {left_out}\n"
+                       f"- `ex06_brackenridge_fq3`: {binary}\n")
+    assert "](ex02_harrowgate_h1.md)" not in md and "](ex06_brackenridge_fq3.md)" not in md
+
+
+def test_check_exit_status_and_line_count_unwritten_reports() -> None:
+    summary = checkrun.CheckSummary(documents=8, processed=8, reports_not_written=1)
+    assert summary.exit_status("never") == 2
+    assert summary.line() == ("figures check: 8 documents, 8 checked, 0 failed; 0 errors, "
+                              "0 warnings, 0 info; 1 reports not written")
+    assert checkrun.CheckSummary(documents=8, processed=8).exit_status("error") == 0
 
 
 def test_a_killed_report_worker_is_one_error(batch: tuple[Path, Path], tmp_path: Path,

@@ -184,3 +184,27 @@ def test_a_folder_given_as_input_that_cannot_be_listed(tmp_path: Path,
     assert str(err) == (f"{locked}: cannot list this folder (permission denied): the "
                         "transcripts in it are not processed")
     assert err.code == "unreadable"
+
+
+def test_url_of_unknown_size_over_the_limit_is_refused(monkeypatch) -> None:
+    """A filesystem that does not report a file's size: the limit holds once it is read."""
+    import dataclasses
+
+    fsspec = pytest.importorskip("fsspec")
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    from extractor.settings import DEFAULT
+    from extractor.sources import read_url
+
+    with fsspec.open("memory://calls/long.txt", "wb") as fh:
+        fh.write(b"Revenue was $5 million. " * 10)
+    real = MemoryFileSystem.info
+    monkeypatch.setattr(MemoryFileSystem, "info",
+                        lambda self, path, **kw: {k: v for k, v in real(self, path, **kw).items()
+                                                  if k != "size"})
+    small = dataclasses.replace(DEFAULT, max_doc_bytes=100)
+    with pytest.raises(InputFileError) as info:
+        read_url("memory://calls/long.txt", small)
+    assert str(info.value) == ("memory://calls/long.txt: file too large (more than the limit "
+                               "of 100 bytes; see --max-bytes)")
+    assert read_url("memory://calls/long.txt", DEFAULT) == b"Revenue was $5 million. " * 10

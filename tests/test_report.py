@@ -410,7 +410,7 @@ def test_corpus_summary_lists_counts_and_cross_document_findings(built: Built) -
                                "facts": sum(len(result(d).table) for d in DOCS),
                                "findings": {"by_severity": {"error": 5, "info": 1, "warning": 2},
                                             "total": 8},
-                               "input_errors": 1}
+                               "input_errors": 1, "reports_not_written": 0}
     assert [f["check_id"] for f in data["cross_document_findings"]] == ["XC-503", "XC-901"]
     ex04 = next(d for d in data["documents"] if d["doc_id"] == "ex04_veloran_q2")
     assert ex04["findings"]["cross_document"] == 2

@@ -103,6 +103,7 @@ def test_summary_counts_documents_checks_and_severities(tmp_path: Path) -> None:
     data, md, _html = _summary(tmp_path)
     assert data["summary"] == {
         "documents": 3, "facts": 3, "cross_document": 3, "input_errors": 1,
+        "reports_not_written": 0,
         "findings": {"total": 6,
                      "by_severity": {"error": 2, "warning": 3, "info": 0, "critical": 1}}}
     docs = {d["doc_id"]: d for d in data["documents"]}

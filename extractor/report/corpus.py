@@ -1,4 +1,5 @@
-"""The corpus summary: per-document counts, every cross-document finding, input errors.
+"""The corpus summary: per-document counts, every cross-document finding, input errors, and
+the reports that could not be written.
 
 A finding is cross-document when its ``doc_id`` is ``*`` or its ``fact_ids`` cite facts of
 several documents. Each is listed with its arithmetic and the evidence of every cited fact,
@@ -48,6 +49,7 @@ class CorpusSummary:
         self.by_severity = store.severities()
         self.checks = store.checks
         self.cross_total, self.inputs_total = store.roles[CROSS], store.roles[INPUT]
+        self.unwritten_total = store.unwritten_count()
 
     @classmethod
     def from_tables(cls, docs: Sequence[tuple[str, pd.DataFrame]],
@@ -91,13 +93,16 @@ class CorpusSummary:
             "summary": {"documents": self.documents_total, "facts": self.total_facts,
                         "findings": {"total": self.findings_total,
                                      "by_severity": self.by_severity},
-                        "cross_document": self.cross_total, "input_errors": self.inputs_total},
+                        "cross_document": self.cross_total, "input_errors": self.inputs_total,
+                        "reports_not_written": self.unwritten_total},
             "documents": Items({**d, "reports": {ext: markdown.report_link(d["doc_id"], ext)
                                                  for ext in sorted(self.formats)}
                                 if d["has_report"] else {}} for d in self.store.documents()),
             "checks": {k: self.checks[k] for k in sorted(self.checks)},
             "cross_document_findings": Items(f.as_dict() for f in self.views(CROSS)),
             "input_errors": Items(f.as_dict() for f in self.views(INPUT)),
+            "reports_not_written": Items({"doc_id": d, "problem": p}
+                                         for d, p in self.store.unwritten()),
         })
 
     # -- Markdown ------------------------------------------------------------------------------
@@ -112,7 +117,9 @@ class CorpusSummary:
                     f"- Facts: {self.total_facts}",
                     f"- Findings: {markdown.counts_line(self.by_severity)}",
                     f"- Across documents: {self.cross_total}; input errors: "
-                    f"{self.inputs_total}", "",
+                    f"{self.inputs_total}",
+                    *([f"- Reports not written: {self.unwritten_total}"]
+                      if self.unwritten_total else []), "",
                     "## Documents", "",
                     "| document | facts | money | per_share | percent | runway | errors | "
                     "warnings | info | schema | across documents |", "|" + "---|" * 11]
@@ -146,6 +153,10 @@ class CorpusSummary:
             yield from [f"## Input errors ({self.inputs_total})", ""]
             for f in self.views(INPUT):
                 yield from markdown.finding_block(f, CORPUS_DOC, other="in ")
+        if self.unwritten_total:
+            yield from [f"## Reports not written ({self.unwritten_total})", ""]
+            for doc_id, problem in self.store.unwritten():
+                yield f"- {code(doc_id)}: {md(problem)}"
 
     # -- HTML ----------------------------------------------------------------------------------
     def html(self) -> Iterator[str]:
@@ -157,14 +168,18 @@ class CorpusSummary:
             "<h1>Corpus summary</h1>",
             '<nav><a href="#documents">Documents</a><a href="#checks">Findings by check</a>'
             '<a href="#cross">Cross-document findings</a>'
-            + ('<a href="#input">Input errors</a>' if self.inputs_total else "") + "</nav>",
+            + ('<a href="#input">Input errors</a>' if self.inputs_total else "")
+            + ('<a href="#unwritten">Reports not written</a>' if self.unwritten_total else "")
+            + "</nav>",
             '<dl class="meta">',
             f"<dt>Documents</dt><dd>{self.documents_total}</dd>",
             f"<dt>Facts</dt><dd>{self.total_facts}</dd>",
             f"<dt>Findings</dt><dd>{self.findings_total} "
             f"({htmlpage.counts_html(self.by_severity)})</dd>",
             f"<dt>Across documents</dt><dd>{self.cross_total}</dd>",
-            f"<dt>Input errors</dt><dd>{self.inputs_total}</dd>", "</dl>",
+            f"<dt>Input errors</dt><dd>{self.inputs_total}</dd>",
+            *([f"<dt>Reports not written</dt><dd>{self.unwritten_total}</dd>"]
+              if self.unwritten_total else []), "</dl>",
             '<section id="documents"><h2>Documents</h2>', "<table>",
             "<thead><tr><th>document</th><th>facts</th><th>money</th><th>per_share</th>"
             "<th>percent</th><th>runway</th><th>errors</th><th>warnings</th><th>info</th>"
@@ -208,3 +223,9 @@ class CorpusSummary:
             for f in self.views(INPUT):
                 yield htmlpage.finding_html(f, CORPUS_DOC, other="in ")
             yield "</section>"
+        if self.unwritten_total:
+            yield (f'<section id="unwritten"><h2>Reports not written '
+                   f"({self.unwritten_total})</h2><ul>")
+            for doc_id, problem in self.store.unwritten():
+                yield f"<li><code>{esc(doc_id)}</code>: {esc(problem)}</li>"
+            yield "</ul></section>"

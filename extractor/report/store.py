@@ -12,7 +12,8 @@ and the summary are written with memory flat in the corpus:
 - the facts that findings of several documents (or of the corpus, or input errors) cite, for
   the evidence quoted from another document's rows;
 - per document: counts of findings by severity, schema failures, input errors and
-  cross-document findings, whether a report was written and its facts by kind;
+  cross-document findings, whether a report was written (or why it could not be) and its
+  facts by kind;
 - the summary's findings (cross-document findings and input errors) in its order, with their
   anchors.
 
@@ -54,7 +55,8 @@ CREATE TABLE doc (doc_id TEXT PRIMARY KEY, total INTEGER NOT NULL DEFAULT 0,
                   info INTEGER NOT NULL DEFAULT 0, other TEXT NOT NULL DEFAULT '{}',
                   schema INTEGER NOT NULL DEFAULT 0, input INTEGER NOT NULL DEFAULT 0,
                   cross_doc INTEGER NOT NULL DEFAULT 0, reported INTEGER NOT NULL DEFAULT 0,
-                  facts INTEGER NOT NULL DEFAULT 0, kinds TEXT);
+                  facts INTEGER NOT NULL DEFAULT 0, kinds TEXT,
+                  problem TEXT NOT NULL DEFAULT '');
 CREATE TABLE view (pos INTEGER PRIMARY KEY, seq INTEGER, anchor TEXT, role TEXT);
 CREATE TABLE anchor (name TEXT PRIMARY KEY);
 """
@@ -70,7 +72,7 @@ ON CONFLICT (doc_id) DO UPDATE SET total = total + excluded.total,
 #: a summary's finding: a cross-document finding, or an input error of one document
 CROSS, INPUT = "cross", "input"
 
-_LISTED = f"doc_id != '{CORPUS_DOC}' AND (reported = 1 OR total > 0)"
+_LISTED = f"doc_id != '{CORPUS_DOC}' AND (reported = 1 OR total > 0 OR problem != '')"
 
 
 class ReportStore:
@@ -216,6 +218,23 @@ class ReportStore:
                         (doc_id, sum(kinds.values()), json.dumps(dict(kinds))))
         self.db.execute("UPDATE cited SET quoted = 1 WHERE doc_id = ? AND record IS NOT NULL",
                         (doc_id,))
+
+    def not_reported(self, doc_id: str, kinds: Mapping[str, int], problem: str) -> None:
+        """The report of ``doc_id`` (its facts counted by kind) could not be written:
+        ``problem`` says why (one line). The summary lists it, and its facts."""
+        self.db.execute("INSERT INTO doc (doc_id, facts, kinds, problem) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (doc_id) DO UPDATE SET facts = excluded.facts, "
+                        "kinds = excluded.kinds, problem = excluded.problem",
+                        (doc_id, sum(kinds.values()), json.dumps(dict(kinds)), problem))
+
+    def unwritten(self) -> Iterator[tuple[str, str]]:
+        """(doc_id, problem) of each report that could not be written, by doc_id."""
+        yield from self.db.execute("SELECT doc_id, problem FROM doc WHERE problem != '' "
+                                   "ORDER BY doc_id")
+
+    def unwritten_count(self) -> int:
+        (n,) = self.db.execute("SELECT count(*) FROM doc WHERE problem != ''").fetchone()
+        return n
 
     # -- the summary -----------------------------------------------------------------------
     def finish(self) -> None:
