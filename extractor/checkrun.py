@@ -60,8 +60,13 @@ def run_check(paths: Iterable[str | os.PathLike], report_dir: str | None,
               formats: Sequence[str] = ("md", "html", "json"), settings: Settings = DEFAULT,
               workers: int | None = None, progress: bool | None = None,
               facts_out: str | None = None, findings_out: str | None = None,
-              on_error: Callable[[str], None] | None = None) -> CheckSummary:
-    """Check every transcript under ``paths``; reports go to ``report_dir`` (None: none)."""
+              on_error: Callable[[str], None] | None = None,
+              scheduler: str | None = None) -> CheckSummary:
+    """Check every transcript under ``paths``; reports go to ``report_dir`` (None: none).
+
+    ``scheduler`` (a Dask scheduler address) runs the batch on that cluster (see
+    :func:`~extractor.batch.run_batch`); the reports are written by local processes, which read
+    the transcripts again (local paths or URLs this machine can reach)."""
     from .report.tables import finding_rows
 
     paths = list(paths)
@@ -69,7 +74,8 @@ def run_check(paths: Iterable[str | os.PathLike], report_dir: str | None,
         facts_path = facts_out or os.path.join(tmp, "facts.csv")
         findings_path = findings_out or os.path.join(tmp, "findings.csv")
         batch = run_batch(paths, facts_path, findings_path, settings, workers, progress,
-                          on_error, manifest=os.path.join(tmp, "manifest.csv"))
+                          on_error, manifest=os.path.join(tmp, "manifest.csv"),
+                          scheduler=scheduler)
         summary = CheckSummary(documents=batch.documents, processed=batch.processed,
                                failed=batch.failed)
         for row in finding_rows(findings_path):

@@ -63,6 +63,11 @@ def cli() -> None:
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
+scheduler_option = click.option(
+    "--scheduler", default=None, metavar="ADDRESS",
+    help="run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786)")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--out", "out", required=True,
@@ -73,8 +78,7 @@ def cli() -> None:
               help="manifest CSV, one row per input (default: <out>.manifest.csv)")
 @click.option("--resume", is_flag=True, default=False,
               help="continue an interrupted run with the same inputs and outputs")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786)")
+@scheduler_option
 @common
 def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: str | None,
             resume: bool, scheduler: str | None, workers: int, max_bytes: int | None,
@@ -107,12 +111,16 @@ def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: st
               show_default=True, help="exit 1 when a finding at or above this severity exists")
 @click.option("--out", "facts_out", default=None, help="also write the facts table here")
 @click.option("--findings", "findings_out", default=None, help="also write the findings here")
+@scheduler_option
 @common
 def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on: str,
-          facts_out: str | None, findings_out: str | None, workers: int,
+          facts_out: str | None, findings_out: str | None, scheduler: str | None, workers: int,
           max_bytes: int | None, doc_timeout: float | None, fallback_encoding: str | None,
           progress: bool | None, excel_safe: bool) -> None:
     """Cross-check the figures of PATHS and write a validation report per document.
+
+    With --scheduler the extraction and the checks run on the Dask cluster; the reports are
+    written here, by --workers processes.
 
     Exit status: 0 clean, 1 a finding at or above --fail-on, 2 usage or input errors."""
     from .checkrun import run_check
@@ -123,7 +131,7 @@ def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on:
         raise click.UsageError(f"--format takes md, html, json (got {formats!r})")
     settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding, excel_safe)
     summary = run_check(paths, report_dir, fmts, settings, progress=progress,
-                        facts_out=facts_out, findings_out=findings_out,
+                        facts_out=facts_out, findings_out=findings_out, scheduler=scheduler,
                         on_error=lambda msg: click.echo(f"error: {msg}", err=True))
     click.echo(summary.line() + (f" -> {report_dir}" if report_dir else ""), err=True)
     sys.exit(summary.exit_status(fail_on))

@@ -54,6 +54,26 @@ def test_dask_parquet_and_file_urls(tmp_path: Path, cluster) -> None:
     assert local.read_bytes() == dask.read_bytes()
 
 
+def test_check_on_the_cluster_writes_the_local_reports(tmp_path: Path, cluster) -> None:
+    from extractor.checkrun import run_check
+
+    src = _corpus(tmp_path)
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    a = run_check([src], str(local), workers=1, progress=False)
+    errors: list[str] = []
+    b = run_check([src], str(dask), workers=2, progress=False, on_error=errors.append,
+                  scheduler=cluster.scheduler_address)
+    assert errors == [f"{src / 'ex05_zz_binary.txt'}: binary file (contains NUL bytes), "
+                      "not a text transcript"]
+    assert (b.documents, b.processed, b.failed) == (17, 16, 1)
+    assert b.findings == a.findings and b.findings["error"] > 0
+    files = sorted(p.name for p in dask.iterdir())
+    assert len(files) == 16 * 3 + 3 and "ex04_veloran_q2_1.html" in files
+    assert files == sorted(p.name for p in local.iterdir())
+    for name in files:
+        assert (dask / name).read_bytes() == (local / name).read_bytes(), name
+
+
 def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     import dask
 

@@ -161,6 +161,7 @@ def test_a_report_reads_its_own_findings_and_those_citing_its_facts() -> None:
             _finding("acme_q1", "f1", "XC-101", "error", [A1]),
             _finding("acme_q2", "f2", "XC-501", "warning", [B1, A1]),
             _finding("acme_q2", "f3", "XC-101", "info", [B1]),
+            _finding("acme_q3", "f4", "INPUT-001", "error", []),
         ])
         store.add_facts("acme_q1", [_fact("acme_q1", 10, "$2.9 billion", "s"),
                                     _fact("acme_q1", 40, "$12m", "t")])
@@ -170,6 +171,7 @@ def test_a_report_reads_its_own_findings_and_those_citing_its_facts() -> None:
         assert list(store.cited_facts([A1, A2, B1])) == [A1]
         assert store.cited_facts([A1])[A1]["start"] == 10
         assert store.has_findings("acme_q1") and not store.has_findings("acme_q9")
+        assert not store.has_findings("acme_q3")  # only an input error: no report
 
 
 def test_check_reads_parquet_findings(tmp_path: Path) -> None:

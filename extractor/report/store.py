@@ -192,8 +192,10 @@ class ReportStore:
                                 "WHERE rel.doc_id = ? ORDER BY rel.seq", (doc_id,))]
 
     def has_findings(self, doc_id: str) -> bool:
-        """Whether ``doc_id`` has findings of its own."""
-        got = self.db.execute("SELECT total FROM doc WHERE doc_id = ?", (doc_id,)).fetchone()
+        """Whether ``doc_id`` has findings of its own other than input errors (a document
+        that could not be processed has only those: the summary lists them, no report)."""
+        got = self.db.execute("SELECT total - input FROM doc WHERE doc_id = ?",
+                              (doc_id,)).fetchone()
         return bool(got and got[0])
 
     def cited_facts(self, ids: Iterable[str], quoted: bool = False
