@@ -36,7 +36,7 @@ from .ruleset import default_rules_dir, load_rules
 from .runs import merge_rounds
 from .schemas.columns import FINDINGS as FINDING_COLUMNS
 from .settings import DEFAULT, Settings
-from .sinks import CsvSink, ParquetSink, open_sink, render_csv
+from .sinks import CsvSink, ParquetSink, open_sink, prepare_output, render_csv
 from .sources import expand_inputs
 
 if TYPE_CHECKING:
@@ -303,6 +303,9 @@ def _run(items: Listing, runner: Any, t0: float, out: str | None, findings_out: 
     targets = {"facts": out, "findings": findings_out, "manifest": manifest_out}
     formats = (_format(out), _format(findings_out))
     summary = BatchSummary(documents=len(items))
+    for name, path in targets.items():
+        if path:  # before any work: a bad output path fails now, not after the batch
+            prepare_output(path, f"{name} file")
 
     anchor = out or findings_out or manifest_out
     cp_path = ckpt.checkpoint_path(anchor) if anchor else None

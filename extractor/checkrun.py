@@ -14,7 +14,6 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .batch import run_batch
 from .documents import read_document
@@ -23,6 +22,7 @@ from .listing import Listing
 from .report.model import fact_sort_key
 from .runs import chunked
 from .settings import DEFAULT, Settings
+from .sinks import make_folder
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 FAIL_ON = ("error", "warning", "never")
@@ -70,6 +70,8 @@ def run_check(paths: Iterable[str | os.PathLike], report_dir: str | None,
     from .report.tables import finding_rows
 
     paths = list(paths)
+    if report_dir is not None:  # before the batch: a bad folder fails now, not after it
+        make_folder(report_dir, "reports")
     with tempfile.TemporaryDirectory(prefix="figures-check-") as tmp:
         facts_path = facts_out or os.path.join(tmp, "facts.csv")
         findings_path = findings_out or os.path.join(tmp, "findings.csv")
@@ -176,8 +178,7 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
                 if on_error is not None:
                     on_error(problem)
 
-            out = Path(report_dir)
-            out.mkdir(parents=True, exist_ok=True)
+            out = make_folder(report_dir, "reports")
             sent: deque[list[_ReportItem]] = deque()  # chunks handed out, results not back
 
             def tasks() -> Iterator[tuple[list[tuple[str, str, list, list]], str, tuple,

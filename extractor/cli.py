@@ -222,6 +222,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         os._exit(0)
+    except OSError as exc:  # the machine, not the engine: a full disk, a folder made read-only
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"figures: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 if __name__ == "__main__":

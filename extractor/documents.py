@@ -21,7 +21,7 @@ from . import guard
 from .errors import InputFileError
 from .ruleset import RuleSet, load_rules
 from .settings import DEFAULT, Settings
-from .sources import doc_id_of, is_url, read_url
+from .sources import SUFFIX, doc_id_of, folder_problem, is_url, read_url
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -159,7 +159,8 @@ def read_bytes(path: str | os.PathLike, settings: Settings = DEFAULT) -> bytes:
         size = p.stat().st_size
         if p.is_dir():
             _listable(path)
-            raise InputFileError(str(path), "is a directory, not a transcript file", "unreadable")
+            raise InputFileError(str(path), folder_problem(
+                next((True for _ in p.rglob(f"*{SUFFIX}")), False)), "unreadable")
         if size > settings.max_doc_bytes:
             raise InputFileError(str(path), f"file too large ({size} bytes > the limit of "
                                  f"{settings.max_doc_bytes}; see --max-bytes)", "too_large")

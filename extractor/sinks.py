@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .errors import FiguresError
+
 ROW_GROUP = 65536  # rows per Parquet row group of the final file
 PART_ROWS = 65536  # rows buffered before a part file is spooled
 
@@ -51,6 +53,29 @@ def cell(v: object) -> str:
     return str(v)
 
 
+def make_folder(path: str | os.PathLike, what: str) -> Path:
+    """Create the folder ``path`` (and its parents) for ``what`` is written there; a path that
+    cannot be a folder (an existing file on the way, no permission) is a one-line error."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise FiguresError(f"{folder}: cannot hold the {what}: a file of that name exists, "
+                           "not a folder") from None
+    except OSError as exc:
+        raise FiguresError(f"{folder}: cannot create the folder for the {what} "
+                           f"({exc.strerror or exc})") from None
+    return folder
+
+
+def prepare_output(path: str, what: str) -> None:
+    """Before any work: ``path`` can be written as the ``what`` file (its folder exists or is
+    created, and it is not itself a folder), else a one-line error."""
+    if os.path.isdir(path):
+        raise FiguresError(f"{path}: is a folder; give a file path for the {what}")
+    make_folder(Path(path).parent, what)
+
+
 class CsvSink:
     """Rendered CSV text appended to ``path + '.partial'``; renamed to ``path`` by close()."""
 
@@ -60,7 +85,7 @@ class CsvSink:
         self.path = path
         self.tmp = f"{path}.partial"
         self.columns = list(columns)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(Path(path).parent, "output")
         if state is not None:
             self.fh = open(self.tmp, "r+b")  # noqa: SIM115
             self.fh.truncate(int(state["bytes"]))
@@ -101,7 +126,7 @@ class ParquetSink:
         self.schema = schema
         self.tmp = f"{path}.partial"
         self.spool = Path(f"{path}.partial.d")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(Path(path).parent, "output")
         self.parts = int(state["parts"]) if state is not None else 0
         if state is None and self.spool.exists():
             shutil.rmtree(self.spool)

@@ -59,15 +59,25 @@ def walk_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str]]
     """(path, doc_id) of every input, unsorted, as a stream: a file as given, a folder's
     ``*.txt`` files at any depth (links to folders not followed, as ``Path.rglob``; a folder
     that cannot be listed is an entry, which fails when read), the files under a URL. A path
-    that does not exist is kept, so that it becomes an error row."""
+    that does not exist is kept, so that it becomes an error row. So is a folder given with no
+    ``*.txt`` file in it (a wrong folder, or transcripts of another extension): it fails when
+    read, instead of a batch of nothing that succeeds."""
     for raw in paths:
         if is_url(raw):
-            for url in _expand_url(os.fspath(raw)):
+            urls = _expand_url(os.fspath(raw))
+            for url in urls:
                 yield url, doc_id_of(url)
+            if not urls:
+                yield os.fspath(raw), os.fspath(raw).rstrip("/") + "/"
             continue
         p = Path(raw)
         if p.is_dir():
-            yield from _files(str(p))
+            found = False
+            for entry in _files(str(p)):
+                found = True
+                yield entry
+            if not found:
+                yield str(p), str(p).rstrip("/") + "/"
         else:
             yield str(p), p.stem
 
@@ -94,6 +104,13 @@ def _files(folder: str) -> Iterator[tuple[str, str]]:
             yield d, d.rstrip("/") + "/"
 
 
+def folder_problem(has_transcripts: bool) -> str:
+    """Why a folder read as a transcript fails (a folder given as an input is searched for
+    ``*.txt`` files: one reaches a reader only when it holds none)."""
+    return "is a directory, not a transcript file" if has_transcripts else \
+        f"is a folder with no *{SUFFIX} transcript in it"
+
+
 def _expand_url(url: str) -> list[str]:
     fs, root = _url_fs(url)
     try:
@@ -111,7 +128,9 @@ def read_url(url: str, settings: Settings = DEFAULT) -> bytes:
     try:
         info = fs.info(root)
         if info.get("type") == "directory":
-            raise InputFileError(url, "is a directory, not a transcript file", "unreadable")
+            raise InputFileError(url, folder_problem(any(f.endswith(SUFFIX)
+                                                         for f in fs.find(root))),
+                                 "unreadable")
         size = info.get("size")
         if size is not None and size > settings.max_doc_bytes:
             raise InputFileError(url, f"file too large ({size} bytes > the limit of "

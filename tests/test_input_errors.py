@@ -60,6 +60,9 @@ def test_empty_and_blank(tmp_path: Path) -> None:
 
 def test_missing_and_directory(tmp_path: Path) -> None:
     assert str(_err(tmp_path / "nope.txt")) == f"{tmp_path / 'nope.txt'}: no such file"
+    assert str(_err(tmp_path)) == f"{tmp_path}: is a folder with no *.txt transcript in it"
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "call.txt").write_text(GOOD, encoding="utf-8")
     assert str(_err(tmp_path)) == f"{tmp_path}: is a directory, not a transcript file"
 
 
@@ -208,3 +211,74 @@ def test_url_of_unknown_size_over_the_limit_is_refused(monkeypatch) -> None:
     assert str(info.value) == ("memory://calls/long.txt: file too large (more than the limit "
                                "of 100 bytes; see --max-bytes)")
     assert read_url("memory://calls/long.txt", DEFAULT) == b"Revenue was $5 million. " * 10
+
+
+def test_a_folder_with_no_transcript_is_a_failed_input(tmp_path: Path) -> None:
+    """A wrong folder, or transcripts saved as .md: an error row and exit status 2, not a
+    batch of nothing that succeeds."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "call.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "o" / "facts.csv"
+    run = subprocess.run([sys.executable, "-m", "extractor.cli", "extract",
+                          str(tmp_path / "notes"), str(tmp_path / "good.txt"), "--out", str(out),
+                          "--workers", "1"], capture_output=True, text=True, check=False)
+    assert run.returncode == 2
+    problem = "is a folder with no *.txt transcript in it"
+    assert run.stderr.splitlines()[0] == f"error: {tmp_path / 'notes'}: {problem}"
+    assert run.stderr.splitlines()[1].startswith("figures: 2 documents, 1 processed, 1 failed, ")
+    manifest = (tmp_path / "o" / "facts.csv.manifest.csv").read_text(encoding="utf-8")
+    assert f"{tmp_path / 'notes'},{tmp_path / 'notes'}/,,failed,{problem},0,1" in \
+        manifest.splitlines()
+
+
+def test_an_output_path_that_cannot_be_written_fails_before_the_batch(tmp_path: Path) -> None:
+    """One line naming the path, exit status 2, nothing written (the batch does not run)."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    (tmp_path / "a_folder.csv").mkdir()
+    src = tmp_path / "good.txt"
+    src.write_text(GOOD, encoding="utf-8")
+
+    def figures(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "extractor.cli", *args, "--workers", "1"],
+                              capture_output=True, text=True, check=False)
+
+    cases = [
+        (("extract", str(src), "--out", str(blocker / "facts.csv")),
+         f"figures: {blocker}: cannot hold the facts file: a file of that name exists, "
+         "not a folder"),
+        (("extract", str(src), "--out", str(tmp_path / "o.csv"), "--findings",
+          str(blocker / "f.csv")),
+         f"figures: {blocker}: cannot hold the findings file: a file of that name exists, "
+         "not a folder"),
+        (("extract", str(src), "--out", str(tmp_path / "a_folder.csv")),
+         f"figures: {tmp_path / 'a_folder.csv'}: is a folder; give a file path for the facts "
+         "file"),
+        (("check", str(src), "--report-dir", str(blocker)),
+         f"figures: {blocker}: cannot hold the reports: a file of that name exists, "
+         "not a folder"),
+    ]
+    for args, message in cases:
+        run = figures(*args)
+        assert (run.returncode, run.stderr) == (2, message + "\n"), args
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_folder.csv", "afile", "good.txt"]
+
+
+def test_an_os_error_while_writing_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture) -> None:
+    """The machine failing mid-run (a full disk): one line naming the file, exit status 2."""
+    from extractor import cli, sinks
+
+    def full(self, payload: str) -> None:
+        raise OSError(28, "No space left on device", f"{self.tmp}")
+
+    monkeypatch.setattr(sinks.CsvSink, "write", full)
+    src = tmp_path / "good.txt"
+    src.write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "facts.csv"
+    with pytest.raises(SystemExit) as info:
+        cli.main(["extract", str(src), "--out", str(out), "--workers", "1", "--no-progress"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == f"figures: {out}.partial: No space left on device\n"
+    assert not out.exists()
