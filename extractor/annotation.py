@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from .errors import FiguresError
+
 SCORED_KINDS = ("money", "per_share", "runway")
 
 
@@ -38,9 +40,37 @@ class Score:
                 f"{len(self.extra)} money/per-share rows not in the annotation")
 
 
+#: the keys :func:`score` reads from every annotated fact
+FACT_KEYS = ("id", "doc", "kind", "line", "col", "quote", "unit", "metric")
+
+
 def load_annotation(path: str | Path) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    """A reviewed annotation (``seeds-expected/v1``: a mapping with a ``facts`` list); a file
+    that is not one is a one-line :class:`~extractor.errors.FiguresError` naming the problem."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise FiguresError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise FiguresError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise FiguresError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FiguresError(f"{path}: not valid YAML ({problem}{where})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
+        raise FiguresError(f"{path}: not an annotation: expected a mapping with a 'facts' list")
+    for n, item in enumerate(data["facts"], 1):
+        if not isinstance(item, dict):
+            raise FiguresError(f"{path}: fact {n} is not a mapping")
+        missing = [k for k in FACT_KEYS if k not in item]
+        if missing:
+            name = item.get("id", n)
+            raise FiguresError(f"{path}: fact {name}: no key {', '.join(missing)}")
+    return data
 
 
 def entity_key(entity: str, scope: str) -> str:

@@ -148,6 +148,9 @@ def rules_cmd(kind: str | None) -> None:
     from .ruleset import load_rules
 
     rs = load_rules()
+    kinds = sorted({str(e.get("kind")) for e in rs.recognizers})
+    if kind is not None and kind not in kinds:
+        raise click.UsageError(f"--kind takes one of {', '.join(kinds)} (got {kind!r})")
     for e in rs.recognizers:
         if kind and e.get("kind") != kind:
             continue

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from .errors import FiguresError
 from .facts import COLUMNS as FACT_COLUMNS
 from .schemas.columns import FINDINGS as FINDING_COLUMNS
 
@@ -112,19 +113,50 @@ def table_to_frame(table: pa.Table, columns: list[str]):
     return pd.DataFrame(data, columns=columns)
 
 
+#: the columns without which a file is not a table of that kind; the others may be left out
+#: and are read as empty (the golden files of the real calls leave out the sentence, an older
+#: findings file has fewer columns)
+KEY_COLUMNS = {"facts": ("doc_id", "fact_id", "kind", "start", "end", "line", "text", "value",
+                         "unit"),
+               "findings": ("doc_id", "check_id", "severity")}
+
+
 def read_table(path: str, table: str = "facts"):
-    """A facts or findings file (CSV or Parquet, by extension) with its contract dtypes."""
+    """A facts or findings file (CSV or Parquet, by extension) with its contract dtypes.
+
+    A file that cannot be read as such a table (missing, not CSV or Parquet, a column missing,
+    a value of the wrong type) raises a one-line :class:`~extractor.errors.FiguresError`."""
     import pandas as pd
 
     columns = FACT_COLUMNS if table == "facts" else FINDING_COLUMNS
-    if output_format(path) == "parquet":
-        import pyarrow.parquet as pq
+    try:
+        if output_format(path) == "parquet":
+            import pyarrow.parquet as pq
 
-        df = table_to_frame(pq.read_table(path), columns)
-    else:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            df = table_to_frame(pq.read_table(path), columns)
+        else:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise FiguresError(f"{path}: no such file") from None
+    except (OSError, ValueError, pa.ArrowException, pd.errors.EmptyDataError) as exc:
+        # ParserError and UnicodeDecodeError are ValueErrors
+        raise FiguresError(f"{path}: cannot read it as a {table} table "
+                           f"({_first_line(exc)})") from None
+    missing = [c for c in KEY_COLUMNS[table] if c not in df.columns]
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise FiguresError(f"{path}: not a {table} table: no column {', '.join(missing[:5])}"
+                           f"{more}")
     if table == "facts":
         from .facts import typed
 
-        return typed(df)
+        try:
+            return typed(df)
+        except (ValueError, TypeError) as exc:
+            raise FiguresError(f"{path}: a value does not fit the facts contract "
+                               f"({_first_line(exc)})") from None
     return df.reindex(columns=columns).fillna("").astype("string")
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

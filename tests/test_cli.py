@@ -66,3 +66,82 @@ def test_excel_safe_escapes_text_cells_only(tmp_path: Path) -> None:
     assert p.value == s.value == "-3400000"  # numeric columns are never changed
     assert p.sentence.startswith("=HYPERLINK") and s.sentence.startswith("'=HYPERLINK")
     assert p.speaker == s.speaker == "Jane Roe (CFO)"
+
+
+def test_rules_kind_must_be_a_kind_of_the_rules() -> None:
+    run = _figures("rules", "--kind", "bogus")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.splitlines()[-1] == ("Error: --kind takes one of money, per_share, "
+                                           "percent, runway (got 'bogus')")
+    assert _figures("rules", "--kind", "runway").stdout.splitlines()[0].startswith("RUNWAY-001 ")
+
+
+def test_score_refuses_a_file_that_is_not_an_annotation_in_one_line(tmp_path: Path) -> None:
+    import pytest
+
+    from extractor.annotation import load_annotation
+    from extractor.errors import FiguresError
+
+    cases = {
+        "docs.yaml": ("documents: []\n", "not an annotation: expected a mapping with a 'facts' "
+                      "list"),
+        "text.yaml": ("just a sentence\n", "not an annotation: expected a mapping with a "
+                      "'facts' list"),
+        "broken.yaml": ("{{{: bad", "not valid YAML (expected the node content, but found "
+                        "':' at line 1, column 4)"),
+        "short.yaml": ("facts:\n  - {id: F1, doc: a.txt, kind: money, line: 3}\n",
+                       "fact F1: no key col, quote, unit, metric"),
+        "item.yaml": ("facts:\n  - 12\n", "fact 1 is not a mapping"),
+    }
+    for name, (text, problem) in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(FiguresError) as info:
+            load_annotation(path)
+        assert str(info.value) == f"{path}: {problem}"
+    (tmp_path / "latin.yaml").write_bytes(b"facts: [\xe9]\n")
+    with pytest.raises(FiguresError, match=r"latin\.yaml: not UTF-8 text$"):
+        load_annotation(tmp_path / "latin.yaml")
+    facts = tmp_path / "facts.csv"
+    run_batch([str(EXAMPLES / "ex01_pellucid_q3.txt")], str(facts), progress=False, workers=1)
+    run = _figures("score", str(facts), str(tmp_path / "broken.yaml"), "--texts", str(EXAMPLES))
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == f"figures: {tmp_path / 'broken.yaml'}: {cases['broken.yaml'][1]}\n"
+
+
+def test_a_file_that_is_not_a_facts_table_is_one_line(tmp_path: Path) -> None:
+    import pytest
+
+    from extractor.errors import FiguresError
+
+    good = tmp_path / "facts.csv"
+    run_batch([str(EXAMPLES / "ex01_pellucid_q3.txt")], str(good), progress=False, workers=1)
+    header = good.read_text(encoding="utf-8").splitlines()[0]
+    files = {
+        "other.csv": (b"a,b\n1,2\n", "not a facts table: no column doc_id, fact_id, kind, "
+                      "start, end and 4 more"),
+        "nounit.csv": (b"doc_id,fact_id,kind,start,end,line,text,value\n",
+                       "not a facts table: no column unit"),
+        "empty.csv": (b"", "cannot read it as a facts table (No columns to parse from file)"),
+        "utf16.csv": (b"\xff\xfe\x00", "cannot read it as a facts table ('utf-8' codec can't "
+                      "decode byte 0xff in position 0: invalid start byte)"),
+        "badint.csv": ((header + "\n" + ",".join("x" * len(header.split(",")))
+                        + "\n").encode(),
+                       "a value does not fit the facts contract (Unable to parse string 'x' "
+                       "at position 0)"),
+    }
+    for name, (data, problem) in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(FiguresError) as info:
+            read_facts(str(path))
+        assert str(info.value).split(": ", 1) == [str(path), problem], name
+    (tmp_path / "bad.parquet").write_bytes(b"x")
+    with pytest.raises(FiguresError) as info:  # pyarrow's own words follow: not pinned
+        read_facts(str(tmp_path / "bad.parquet"))
+    assert str(info.value).startswith(f"{tmp_path / 'bad.parquet'}: cannot read it as a facts "
+                                      "table (Could not open Parquet input source ")
+    assert "\n" not in str(info.value)
+    with pytest.raises(FiguresError, match=r"nope\.csv: no such file$"):
+        read_facts(str(tmp_path / "nope.csv"))
+    assert len(read_facts(str(good))) == 28
