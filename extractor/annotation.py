@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import FiguresError
+from .errors import FiguresError, yaml_problem
 
 SCORED_KINDS = ("money", "per_share", "runway")
 
@@ -57,9 +57,8 @@ def load_annotation(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise FiguresError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem, line, col = yaml_problem(exc)
+        where = f" at line {line}, column {col}" if line is not None else ""
         raise FiguresError(f"{path}: not valid YAML ({problem}{where})") from None
     if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
         raise FiguresError(f"{path}: not an annotation: expected a mapping with a 'facts' list")

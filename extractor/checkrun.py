@@ -174,7 +174,7 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
                           "its facts were extracted)")
 
             def unwritten(doc_id: str, kinds: dict[str, int], problem: str) -> None:
-                store.not_reported(doc_id, kinds, problem)
+                store.reported(doc_id, kinds, problem)
                 if on_error is not None:
                     on_error(problem)
 

@@ -21,7 +21,7 @@ from . import guard
 from .errors import InputFileError
 from .ruleset import RuleSet, load_rules
 from .settings import DEFAULT, Settings
-from .sources import SUFFIX, doc_id_of, folder_problem, is_url, read_url
+from .sources import SUFFIX, doc_id_of, folder_problem, is_url, read_url, too_large
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -162,14 +162,11 @@ def read_bytes(path: str | os.PathLike, settings: Settings = DEFAULT) -> bytes:
             raise InputFileError(str(path), folder_problem(
                 next((True for _ in p.rglob(f"*{SUFFIX}")), False)), "unreadable")
         if size > settings.max_doc_bytes:
-            raise InputFileError(str(path), f"file too large ({size} bytes > the limit of "
-                                 f"{settings.max_doc_bytes}; see --max-bytes)", "too_large")
+            raise too_large(str(path), settings, size)
         with p.open("rb") as fh:
             data = fh.read(settings.max_doc_bytes + 1)
         if len(data) > settings.max_doc_bytes:
-            raise InputFileError(str(path), f"file too large (more than the limit of "
-                                 f"{settings.max_doc_bytes} bytes; see --max-bytes)",
-                                 "too_large")
+            raise too_large(str(path), settings)
         return data
     except FileNotFoundError:
         raise InputFileError(str(path), "no such file", "missing") from None

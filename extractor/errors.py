@@ -45,3 +45,18 @@ class DocumentTimeout(FiguresError):
         self.rule_id = rule_id
         detail = f" while running rule {rule_id}" if rule_id else ""
         super().__init__(f"{path}: exceeded the time budget of {seconds:g} s{detail}")
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def yaml_problem(exc: BaseException) -> tuple[str, int | None, int | None]:
+    """(problem, line, column) of a YAML parse error, line and column counted from 1 (None
+    when the parser gave no position)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or first_line(exc)
+    if mark is None:
+        return problem, None, None
+    return problem, mark.line + 1, mark.column + 1

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .errors import FiguresError
+from .errors import FiguresError, first_line
 from .facts import COLUMNS as FACT_COLUMNS
 from .schemas.columns import FINDINGS as FINDING_COLUMNS
 
@@ -57,8 +57,6 @@ def output_format(path: str) -> str:
         return "parquet"
     if suffix in CSV_SUFFIXES:
         return "csv"
-    from .errors import FiguresError
-
     raise FiguresError(f"{path}: unknown output format {suffix or '(no extension)'!r} "
                        "(use .csv or .parquet)")
 
@@ -141,7 +139,7 @@ def read_table(path: str, table: str = "facts"):
     except (OSError, ValueError, pa.ArrowException, pd.errors.EmptyDataError) as exc:
         # ParserError and UnicodeDecodeError are ValueErrors
         raise FiguresError(f"{path}: cannot read it as a {table} table "
-                           f"({_first_line(exc)})") from None
+                           f"({first_line(exc)})") from None
     missing = [c for c in KEY_COLUMNS[table] if c not in df.columns]
     if missing:
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -154,9 +152,6 @@ def read_table(path: str, table: str = "facts"):
             return typed(df)
         except (ValueError, TypeError) as exc:
             raise FiguresError(f"{path}: a value does not fit the facts contract "
-                               f"({_first_line(exc)})") from None
+                               f"({first_line(exc)})") from None
     return df.reindex(columns=columns).fillna("").astype("string")
 
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -20,7 +20,7 @@ from typing import Any
 import regex
 import yaml
 
-from .errors import RuleFileError
+from .errors import RuleFileError, yaml_problem
 
 FLAGS = regex.VERBOSE | regex.IGNORECASE | regex.MULTILINE | regex.V0
 _REF = regex.compile(r"(?<!\\[pPN])\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -223,9 +223,8 @@ def _read_yaml(p: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem, line, _col = yaml_problem(exc)
+        where = f" at line {line}" if line is not None else ""
         raise RuleFileError(p.name, f"invalid YAML{where}: {problem}") from None
     if not isinstance(data, dict):
         raise RuleFileError(p.name, "a rule file must be a mapping of sections")

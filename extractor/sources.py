@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
-from .errors import FiguresError, InputFileError
+from .errors import FiguresError, InputFileError, first_line
 from .settings import DEFAULT, Settings
 
 SUFFIX = ".txt"
@@ -42,7 +42,7 @@ def _url_fs(url: str):
     try:
         fs, root = _fsspec().core.url_to_fs(url)
     except (ImportError, ValueError) as exc:  # unknown protocol, or its package is missing
-        raise FiguresError(f"{url}: cannot open ({str(exc).splitlines()[0]})") from None
+        raise FiguresError(f"{url}: cannot open ({first_line(exc)})") from None
     return fs, root
 
 
@@ -68,7 +68,7 @@ def walk_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str]]
             for url in urls:
                 yield url, doc_id_of(url)
             if not urls:
-                yield os.fspath(raw), os.fspath(raw).rstrip("/") + "/"
+                yield folder_entry(os.fspath(raw))
             continue
         p = Path(raw)
         if p.is_dir():
@@ -77,7 +77,7 @@ def walk_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str]]
                 found = True
                 yield entry
             if not found:
-                yield str(p), str(p).rstrip("/") + "/"
+                yield folder_entry(str(p))
         else:
             yield str(p), p.stem
 
@@ -101,7 +101,23 @@ def _files(folder: str) -> Iterator[tuple[str, str]]:
                     elif e.name.endswith(SUFFIX) and e.is_file():
                         yield path, Path(e.name).stem
         except OSError:
-            yield d, d.rstrip("/") + "/"
+            yield folder_entry(d)
+
+
+def folder_entry(folder: str) -> tuple[str, str]:
+    """The (path, doc_id) of a folder that fails when read (it cannot be listed, or holds no
+    transcript): its doc_id is its path and a ``/``, which no file's doc_id can be."""
+    return folder, folder.rstrip("/") + "/"
+
+
+def too_large(path: str, settings: Settings, size: int | None = None) -> InputFileError:
+    """The error of a transcript over ``settings.max_doc_bytes``: of a known ``size``, or
+    found over the limit while reading."""
+    limit = settings.max_doc_bytes
+    problem = f"file too large ({size} bytes > the limit of {limit}; see --max-bytes)" \
+        if size is not None else \
+        f"file too large (more than the limit of {limit} bytes; see --max-bytes)"
+    return InputFileError(path, problem, "too_large")
 
 
 def folder_problem(has_transcripts: bool) -> str:
@@ -133,14 +149,11 @@ def read_url(url: str, settings: Settings = DEFAULT) -> bytes:
                                  "unreadable")
         size = info.get("size")
         if size is not None and size > settings.max_doc_bytes:
-            raise InputFileError(url, f"file too large ({size} bytes > the limit of "
-                                 f"{settings.max_doc_bytes}; see --max-bytes)", "too_large")
+            raise too_large(url, settings, size)
         with fs.open(root, "rb") as fh:
             data = fh.read(settings.max_doc_bytes + 1)
         if len(data) > settings.max_doc_bytes:  # a size the filesystem did not know
-            raise InputFileError(url, f"file too large (more than the limit of "
-                                 f"{settings.max_doc_bytes} bytes; see --max-bytes)",
-                                 "too_large")
+            raise too_large(url, settings)
         return data
     except FileNotFoundError:
         raise InputFileError(url, "no such file", "missing") from None

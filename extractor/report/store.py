@@ -211,23 +211,19 @@ class ReportStore:
                 out[i] = json.loads(got[0])
         return out
 
-    def reported(self, doc_id: str, kinds: Mapping[str, int]) -> None:
+    def reported(self, doc_id: str, kinds: Mapping[str, int], problem: str = "") -> None:
         """A report of ``doc_id`` was written (its facts counted by kind): the summary links
-        it and quotes its cited facts."""
-        self.db.execute("INSERT INTO doc (doc_id, reported, facts, kinds) VALUES (?, 1, ?, ?) "
-                        "ON CONFLICT (doc_id) DO UPDATE SET reported = 1, "
-                        "facts = excluded.facts, kinds = excluded.kinds",
-                        (doc_id, sum(kinds.values()), json.dumps(dict(kinds))))
-        self.db.execute("UPDATE cited SET quoted = 1 WHERE doc_id = ? AND record IS NOT NULL",
-                        (doc_id,))
-
-    def not_reported(self, doc_id: str, kinds: Mapping[str, int], problem: str) -> None:
-        """The report of ``doc_id`` (its facts counted by kind) could not be written:
-        ``problem`` says why (one line). The summary lists it, and its facts."""
-        self.db.execute("INSERT INTO doc (doc_id, facts, kinds, problem) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT (doc_id) DO UPDATE SET facts = excluded.facts, "
+        it and quotes its cited facts. With a ``problem`` (one line), it could not be
+        written: the summary lists it with the problem, and counts its facts."""
+        self.db.execute("INSERT INTO doc (doc_id, reported, facts, kinds, problem) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO UPDATE SET "
+                        "reported = excluded.reported, facts = excluded.facts, "
                         "kinds = excluded.kinds, problem = excluded.problem",
-                        (doc_id, sum(kinds.values()), json.dumps(dict(kinds)), problem))
+                        (doc_id, int(not problem), sum(kinds.values()),
+                         json.dumps(dict(kinds)), problem))
+        if not problem:
+            self.db.execute("UPDATE cited SET quoted = 1 WHERE doc_id = ? AND "
+                            "record IS NOT NULL", (doc_id,))
 
     def unwritten(self) -> Iterator[tuple[str, str]]:
         """(doc_id, problem) of each report that could not be written, by doc_id."""
