@@ -51,9 +51,8 @@ CHECKPOINT_SECONDS = 2.0  # at most this long between two checkpoints of a runni
 MANIFEST_COLUMNS = ["path", "doc_id", "company", "status", "reason", "facts", "findings"]
 
 __all__ = ["CHUNK", "MANIFEST_COLUMNS", "BatchSummary", "ChunkResult", "ChunkRows", "DocOutcome",
-           "DocRecord", "Task", "expand_inputs", "finish", "finish_group", "finished",
-           "process_one", "read_facts",
-           "run_batch", "to_csv_text", "work"]
+           "DocRecord", "Task", "batch_digest", "expand_inputs", "finish", "finish_group",
+           "finished", "process_one", "read_facts", "run_batch", "to_csv_text", "work"]
 
 
 @dataclass(frozen=True)
@@ -257,6 +256,26 @@ def _manifest_path(out: str | None, findings_out: str | None, manifest: str | No
     return f"{anchor}.manifest.csv" if anchor else None
 
 
+def _targets(out: str | None, findings_out: str | None, manifest: str | None
+             ) -> dict[str, str | None]:
+    return {"facts": out, "findings": findings_out,
+            "manifest": _manifest_path(out, findings_out, manifest)}
+
+
+def _digest(items: Listing, settings: Settings, targets: dict[str, str | None]) -> str:
+    return ckpt.fingerprint(((p, d) for p, d, _ in items), settings, targets,
+                            default_rules_dir())
+
+
+def batch_digest(paths: Iterable[str | os.PathLike], out: str | None,
+                 findings_out: str | None, settings: Settings = DEFAULT,
+                 manifest: str | None = None) -> str:
+    """The fingerprint of what a batch's output depends on (its checkpoint's): the inputs as
+    listed now, the outputs, the settings, the rule files and the engine's source."""
+    with Listing(paths) as items:
+        return _digest(items, settings, _targets(out, findings_out, manifest))
+
+
 def run_batch(paths: Iterable[str | os.PathLike], out: str | None = None,
               findings_out: str | None = None, settings: Settings = DEFAULT,
               workers: int | None = None, progress: bool | None = None,
@@ -299,8 +318,8 @@ def _run(items: Listing, runner: Any, t0: float, out: str | None, findings_out: 
          manifest: str | None, resume: bool, scheduler: str | None, chunk: int | None,
          rules_env: str | None) -> BatchSummary:
     chunk = chunk or chunk_size(len(items))
-    manifest_out = _manifest_path(out, findings_out, manifest)
-    targets = {"facts": out, "findings": findings_out, "manifest": manifest_out}
+    targets = _targets(out, findings_out, manifest)
+    manifest_out = targets["manifest"]
     formats = (_format(out), _format(findings_out))
     summary = BatchSummary(documents=len(items))
     for name, path in targets.items():
@@ -309,8 +328,7 @@ def _run(items: Listing, runner: Any, t0: float, out: str | None, findings_out: 
 
     anchor = out or findings_out or manifest_out
     cp_path = ckpt.checkpoint_path(anchor) if anchor else None
-    digest = ckpt.fingerprint(((p, d) for p, d, _ in items), settings, targets,
-                              default_rules_dir()) if cp_path else ""
+    digest = _digest(items, settings, targets) if cp_path else ""
     state = ckpt.load(cp_path, digest) if (resume and cp_path) else None
     if cp_path and state is None:
         ckpt.remove(cp_path)
@@ -569,12 +587,13 @@ def _checkpoint(path: str, digest: str, done: int, summary: BatchSummary,
     ckpt.save(path, ckpt.Checkpoint(digest, done, summary.counts(), states))
 
 
-def _progress(total: int, enabled: bool | None, initial: int = 0):
+def _progress(total: int, enabled: bool | None, initial: int = 0, desc: str | None = None):
     if enabled is False or (enabled is None and not sys.stderr.isatty()):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit="doc", file=sys.stderr, leave=False)
+    return tqdm(total=total, initial=initial, unit="doc", file=sys.stderr, leave=False,
+                desc=desc)
 
 
 def read_facts(path: str) -> pd.DataFrame:

@@ -9,18 +9,20 @@ or input errors.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .batch import run_batch
+from . import resume as ckpt
+from .batch import batch_digest, run_batch
 from .documents import read_document
-from .errors import InputFileError
+from .errors import FiguresError, InputFileError
 from .listing import Listing
 from .report.model import fact_sort_key
-from .runs import chunked
 from .settings import DEFAULT, Settings
 from .sinks import make_folder
 
@@ -61,25 +63,57 @@ def run_check(paths: Iterable[str | os.PathLike], report_dir: str | None,
               workers: int | None = None, progress: bool | None = None,
               facts_out: str | None = None, findings_out: str | None = None,
               on_error: Callable[[str], None] | None = None,
-              scheduler: str | None = None) -> CheckSummary:
+              scheduler: str | None = None, *, resume: bool = False,
+              manifest: str | None = None) -> CheckSummary:
     """Check every transcript under ``paths``; reports go to ``report_dir`` (None: none).
 
     ``scheduler`` (a Dask scheduler address) runs the batch on that cluster (see
     :func:`~extractor.batch.run_batch`); the reports are written by local processes, which read
-    the transcripts again (local paths or URLs this machine can reach)."""
+    the transcripts again (local paths or URLs this machine can reach).
+
+    With ``facts_out`` and ``findings_out`` a check can be continued when interrupted
+    (``resume``): the batch from its checkpoint, as ``figures extract --resume`` does; the
+    reports from theirs (``<facts_out>.reports.checkpoint.json``, written once the batch is
+    complete): the batch is not run again and the reports already written are kept. The
+    manifest goes to ``manifest`` (default ``<facts_out>.manifest.csv``)."""
     from .report.tables import finding_rows
 
     paths = list(paths)
+    kept = bool(facts_out and findings_out)
+    if resume and not kept:
+        raise FiguresError("--resume needs the --out and --findings of the interrupted run "
+                           "(without them a check keeps nothing to continue from)")
     if report_dir is not None:  # before the batch: a bad folder fails now, not after it
         make_folder(report_dir, "reports")
+    cp_path = f"{facts_out}{REPORTS_CHECKPOINT}" if kept and report_dir is not None else None
     with tempfile.TemporaryDirectory(prefix="figures-check-") as tmp:
         facts_path = facts_out or os.path.join(tmp, "facts.csv")
         findings_path = findings_out or os.path.join(tmp, "findings.csv")
-        batch = run_batch(paths, facts_path, findings_path, settings, workers, progress,
-                          on_error, manifest=os.path.join(tmp, "manifest.csv"),
-                          scheduler=scheduler)
-        summary = CheckSummary(documents=batch.documents, processed=batch.processed,
-                               failed=batch.failed)
+        if manifest is None and not (facts_out or findings_out):
+            manifest = os.path.join(tmp, "manifest.csv")
+        state: ReportsCheckpoint | None = None
+        if cp_path is not None:
+            def digest() -> str:
+                return _reports_digest(paths, facts_path, findings_path, manifest, report_dir,
+                                       formats, settings)
+
+            if resume and os.path.exists(cp_path):
+                state = ckpt.load(cp_path, digest(), ReportsCheckpoint,
+                                  "the inputs, outputs, facts, findings, report options, "
+                                  "settings, rules or engine")
+            else:
+                ckpt.remove(cp_path)
+        if state is None:
+            batch = run_batch(paths, facts_path, findings_path, settings, workers, progress,
+                              on_error, manifest=manifest, resume=resume, scheduler=scheduler)
+            counts = {"documents": batch.documents, "processed": batch.processed,
+                      "failed": batch.failed}
+            if cp_path is not None:  # the batch is complete: an interrupt now keeps it
+                state = ReportsCheckpoint(digest(), counts)
+                ckpt.save(cp_path, state)
+        else:
+            counts = state.counts
+        summary = CheckSummary(**counts)
         for row in finding_rows(findings_path):
             if row["severity"] in summary.findings:
                 summary.findings[row["severity"]] += 1
@@ -91,8 +125,41 @@ def run_check(paths: Iterable[str | os.PathLike], report_dir: str | None,
 
             summary.reports = write_check_reports(paths, facts_path, findings_path, report_dir,
                                                   formats, settings, workers, spool=tmp,
-                                                  on_error=unwritten)
+                                                  on_error=unwritten, progress=progress,
+                                                  checkpoint=cp_path, state=state)
+            if cp_path is not None:
+                ckpt.remove(cp_path)
     return summary
+
+
+#: suffix of the reports' checkpoint, beside the facts file
+REPORTS_CHECKPOINT = ".reports.checkpoint.json"
+
+
+@dataclass
+class ReportsCheckpoint:
+    """How far the reports of a check got: its batch is complete (its counts here), and the
+    first ``done`` documents of the reports, in input order, are written."""
+
+    fingerprint: str
+    counts: dict[str, int]
+    done: int = 0
+
+
+def _reports_digest(paths: list[str | os.PathLike], facts: str, findings: str,
+                    manifest: str | None, report_dir: str, formats: Sequence[str],
+                    settings: Settings) -> str:
+    """What a check's reports depend on: the batch's fingerprint, the bytes of its facts and
+    findings files, and where and how the reports are written."""
+    h = hashlib.sha256()
+    h.update(batch_digest(paths, facts, findings, settings, manifest).encode())
+    for path in (facts, findings):
+        h.update(f"\n{path}\n".encode())
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    h.update(f"\n{os.path.abspath(report_dir)}\n{','.join(formats)}".encode())
+    return h.hexdigest()
 
 
 #: documents per report task of a worker process
@@ -104,7 +171,9 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
                         formats: Sequence[str] = ("md", "html", "json"),
                         settings: Settings = DEFAULT, workers: int | None = None,
                         spool: str | None = None,
-                        on_error: Callable[[str], None] | None = None) -> list[str]:
+                        on_error: Callable[[str], None] | None = None,
+                        progress: bool | None = None, checkpoint: str | None = None,
+                        state: ReportsCheckpoint | None = None) -> list[str]:
     """The reports of a batch's documents and the corpus summary, written into
     ``report_dir``; returns their paths (the summary's first format last).
 
@@ -121,8 +190,14 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
     report is due (moved, deleted or changed since the batch), gets no report: the summary
     lists it under "Reports not written" with the problem (its facts still counted), and
     ``on_error`` is called with that one-line message.
+
+    With a ``state`` (:class:`ReportsCheckpoint`), the reports of its first ``state.done``
+    documents are taken as written (each one whose files are all there); ``checkpoint`` is
+    where ``state`` is saved as reports are written. ``progress`` shows a bar of the inputs
+    gone through (default: when stderr is a terminal).
     """
-    from .report import CorpusSummary, report_formats, write_summary
+    from .batch import CHECKPOINT_SECONDS, _progress
+    from .report import CorpusSummary, report_formats, report_paths, write_summary
     from .report.model import count_kinds, split_ids
     from .report.store import ReportStore
     from .report.tables import fact_groups, finding_rows
@@ -130,39 +205,44 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
 
     fmts = report_formats(formats)
     runner = LocalRunner(workers if workers is not None else settings.effective_workers(),
-                         after_death="the reports written so far are kept: run again to "
-                                     "write them all")
+                         after_death="the reports written so far are kept: run again " +
+                                     ("with --resume to continue" if checkpoint else
+                                      "to write them all"))
+    bar = None
     try:
         runner.start()  # the worker processes start while the findings and facts are read
         with tempfile.TemporaryDirectory(prefix="figures-reports-", dir=spool) as tmp, \
-                contextlib.closing(ReportStore(os.path.join(tmp, "reports.sqlite"))) as store:
+                contextlib.closing(ReportStore(os.path.join(tmp, "reports.sqlite"))) as store, \
+                Listing(paths) as inputs:
             store.add_findings(finding_rows(findings_path))
             for doc, group in fact_groups(facts_path):
                 store.add_facts(doc, group)
+            out = make_folder(report_dir, "reports")
+            bar = _progress(len(inputs), progress, desc="reports")
 
             def items() -> Iterator[_ReportItem]:
                 groups = fact_groups(facts_path)
                 group = next(groups, None)
-                with Listing(paths) as listing:
-                    for path, doc_id, skip in listing:
-                        while group is not None and group[0] < doc_id:
-                            gone(*group)
-                            group = next(groups, None)
-                        if skip:  # a second file of the doc_id: not processed
-                            continue
-                        own = []
-                        if group is not None and group[0] == doc_id:
-                            own = group[1]
-                            group = next(groups, None)
-                        if not own and not store.has_findings(doc_id):
-                            continue
-                        relevant = store.findings_of(doc_id)
-                        own_ids = {str(f["fact_id"]) for f in own}
-                        foreign = store.cited_facts(i for r in relevant
-                                                    for i in split_ids(r["fact_ids"])
-                                                    if i not in own_ids)
-                        facts = sorted([*own, *foreign.values()], key=fact_sort_key)
-                        yield _ReportItem(path, doc_id, facts, relevant, count_kinds(own))
+                for position, (path, doc_id, skip) in enumerate(inputs, 1):
+                    while group is not None and group[0] < doc_id:
+                        gone(*group)
+                        group = next(groups, None)
+                    if skip:  # a second file of the doc_id: not processed
+                        continue
+                    own = []
+                    if group is not None and group[0] == doc_id:
+                        own = group[1]
+                        group = next(groups, None)
+                    if not own and not store.has_findings(doc_id):
+                        continue
+                    relevant = store.findings_of(doc_id)
+                    own_ids = {str(f["fact_id"]) for f in own}
+                    foreign = store.cited_facts(i for r in relevant
+                                                for i in split_ids(r["fact_ids"])
+                                                if i not in own_ids)
+                    facts = sorted([*own, *foreign.values()], key=fact_sort_key)
+                    yield _ReportItem(path, doc_id, facts, relevant, count_kinds(own),
+                                      position)
                 while group is not None:
                     gone(*group)
                     group = next(groups, None)
@@ -178,27 +258,61 @@ def write_check_reports(paths: Iterable[str | os.PathLike], facts_path: str,
                 if on_error is not None:
                     on_error(problem)
 
-            out = make_folder(report_dir, "reports")
+            written: list[str] = []
+            done = 0  # reports of this many documents (items) dealt with, in order
+            last = time.monotonic()
+
+            def advance(item: _ReportItem) -> None:
+                nonlocal done, last
+                done += 1
+                if bar is not None:
+                    bar.update(item.position - bar.n)
+                if checkpoint is not None and state is not None and \
+                        time.monotonic() - last >= CHECKPOINT_SECONDS:
+                    state.done = done
+                    ckpt.save(checkpoint, state)
+                    last = time.monotonic()
+
             sent: deque[list[_ReportItem]] = deque()  # chunks handed out, results not back
+            resumed = state.done if state is not None else 0
 
             def tasks() -> Iterator[tuple[list[tuple[str, str, list, list]], str, tuple,
                                           Settings]]:
-                for chunk in chunked(items(), REPORT_CHUNK):
-                    sent.append(chunk)
-                    yield ([(i.path, i.doc_id, i.facts, i.findings) for i in chunk], str(out),
-                           fmts, settings)
+                todo: list[_ReportItem] = []
+                for k, item in enumerate(items()):
+                    if k < resumed and not todo and not sent:  # written by the interrupted run
+                        files = report_paths(item.doc_id, out, fmts)
+                        if all(f.exists() for f in files):
+                            written.extend(str(f) for f in files)
+                            store.reported(item.doc_id, item.kinds)
+                            advance(item)
+                            continue
+                    todo.append(item)
+                    if len(todo) == REPORT_CHUNK:
+                        yield send(todo)
+                        todo = []
+                if todo:
+                    yield send(todo)
 
-            written: list[str] = []
-            for done in runner.ordered(_write_chunk, tasks()):
-                for item, paths_written in zip(sent.popleft(), done, strict=True):
+            def send(chunk: list[_ReportItem]) -> tuple[list[tuple[str, str, list, list]],
+                                                        str, tuple, Settings]:
+                sent.append(chunk)
+                return ([(i.path, i.doc_id, i.facts, i.findings) for i in chunk], str(out),
+                        fmts, settings)
+
+            for result in runner.ordered(_write_chunk, tasks()):
+                for item, paths_written in zip(sent.popleft(), result, strict=True):
                     if isinstance(paths_written, str):  # unreadable now: the problem
                         unwritten(item.doc_id, item.kinds, paths_written)
-                        continue
-                    written += paths_written
-                    store.reported(item.doc_id, item.kinds)
+                    else:
+                        written += paths_written
+                        store.reported(item.doc_id, item.kinds)
+                    advance(item)
             written.append(str(write_summary(CorpusSummary(store, fmts), out)))
             return written
     finally:
+        if bar is not None:
+            bar.close()
         runner.close()
 
 
@@ -212,6 +326,7 @@ class _ReportItem:
     facts: list[dict[str, object]]
     findings: list[dict[str, str]]
     kinds: dict[str, int]
+    position: int  # inputs gone through, this one's included
 
 
 def _write_chunk(task: tuple[list[tuple[str, str, list, list]], str, tuple[str, ...], Settings]

@@ -111,16 +111,26 @@ def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: st
               show_default=True, help="exit 1 when a finding at or above this severity exists")
 @click.option("--out", "facts_out", default=None, help="also write the facts table here")
 @click.option("--findings", "findings_out", default=None, help="also write the findings here")
+@click.option("--manifest", "manifest", default=None,
+              help="manifest CSV, one row per input (default: <out>.manifest.csv when --out "
+                   "is given)")
+@click.option("--resume", is_flag=True, default=False,
+              help="continue an interrupted run with the same inputs and options (needs "
+                   "--out and --findings)")
 @scheduler_option
 @common
 def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on: str,
-          facts_out: str | None, findings_out: str | None, scheduler: str | None, workers: int,
-          max_bytes: int | None, doc_timeout: float | None, fallback_encoding: str | None,
-          progress: bool | None, excel_safe: bool) -> None:
+          facts_out: str | None, findings_out: str | None, manifest: str | None, resume: bool,
+          scheduler: str | None, workers: int, max_bytes: int | None,
+          doc_timeout: float | None, fallback_encoding: str | None, progress: bool | None,
+          excel_safe: bool) -> None:
     """Cross-check the figures of PATHS and write a validation report per document.
 
     With --scheduler the extraction and the checks run on the Dask cluster; the reports are
     written here, by --workers processes.
+
+    A check with --out and --findings interrupted (Ctrl-C, killed) continues with --resume:
+    the documents and reports already written are kept.
 
     Exit status: 0 clean, 1 a finding at or above --fail-on, 2 usage or input errors."""
     from .checkrun import run_check
@@ -129,10 +139,21 @@ def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on:
     bad = [f for f in fmts if f not in ("md", "html", "json")]
     if bad or not fmts:
         raise click.UsageError(f"--format takes md, html, json (got {formats!r})")
+    if resume and not (facts_out and findings_out):
+        raise click.UsageError("--resume needs the --out and --findings of the interrupted "
+                               "run")
     settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding, excel_safe)
-    summary = run_check(paths, report_dir, fmts, settings, progress=progress,
-                        facts_out=facts_out, findings_out=findings_out, scheduler=scheduler,
-                        on_error=lambda msg: click.echo(f"error: {msg}", err=True))
+    signal.signal(signal.SIGTERM, _terminated)  # a killed run stops its workers, keeps partials
+    try:
+        summary = run_check(paths, report_dir, fmts, settings, progress=progress,
+                            facts_out=facts_out, findings_out=findings_out,
+                            scheduler=scheduler, resume=resume, manifest=manifest,
+                            on_error=lambda msg: click.echo(f"error: {msg}", err=True))
+    except KeyboardInterrupt:
+        kept = "run again with --resume to continue" if facts_out and findings_out else \
+            "give --out and --findings to make a check that can be resumed"
+        click.echo(f"figures: interrupted; {kept}", err=True)
+        sys.exit(130)
     click.echo(summary.line() + (f" -> {report_dir}" if report_dir else ""), err=True)
     sys.exit(summary.exit_status(fail_on))
 

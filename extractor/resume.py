@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import FiguresError
 from .settings import Settings
@@ -59,7 +60,7 @@ def fingerprint(items: Iterable[tuple[str, str]], settings: Settings,
     return h.hexdigest()
 
 
-def save(path: str, cp: Checkpoint) -> None:
+def save(path: str, cp: Any) -> None:
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(dataclasses.asdict(cp), fh, sort_keys=True)
@@ -68,19 +69,21 @@ def save(path: str, cp: Checkpoint) -> None:
     os.replace(tmp, path)
 
 
-def load(path: str, expected: str) -> Checkpoint | None:
-    """The checkpoint at ``path`` (None when there is none); a different run is an error."""
+def load(path: str, expected: str, kind: Any = Checkpoint,
+         what: str = "the inputs, outputs, settings, rules or engine") -> Any:
+    """The checkpoint at ``path`` (None when there is none), a ``kind`` (a dataclass with a
+    ``fingerprint``); a different run (``what`` changed) is an error."""
     if not os.path.exists(path):
         return None
     try:
         with open(path, encoding="utf-8") as fh:
-            cp = Checkpoint(**json.load(fh))
+            cp = kind(**json.load(fh))
     except (OSError, ValueError, TypeError) as exc:
         raise FiguresError(f"{path}: unreadable checkpoint ({exc}); run without --resume"
                            ) from None
     if cp.fingerprint != expected:
-        raise FiguresError(f"{path}: the inputs, outputs, settings, rules or engine changed "
-                           "since the interrupted run; run without --resume")
+        raise FiguresError(f"{path}: {what} changed since the interrupted run; run without "
+                           "--resume")
     return cp
 
 

@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # pandas is imported where a table is read, not by the render
 FORMATS: tuple[str, ...] = ("md", "html", "json")
 
 __all__ = ["FORMATS", "CorpusSummary", "Report", "build_report", "render_html", "render_json",
-           "render_markdown", "report_formats", "report_name", "write_corpus_summary",
+           "render_markdown", "report_formats", "report_name", "report_paths",
+           "write_corpus_summary",
            "write_report", "write_reports", "write_summary"]
 
 
@@ -83,10 +84,17 @@ def write_reports(document: Document, facts: pd.DataFrame | None,
 def write_report(report: Report, out_dir: str | os.PathLike,
                  formats: Sequence[str] = FORMATS) -> list[Path]:
     """Write a built :class:`Report` in each of ``formats``; return the paths."""
-    fmts = report_formats(formats)
-    stem = report_name(report.doc_id)
     render = {"md": render_markdown, "html": render_html, "json": render_json}
-    return [_write(Path(out_dir) / f"{stem}.{ext}", render[ext](report)) for ext in fmts]
+    return [_write(path, render[path.suffix[1:]](report))
+            for path in report_paths(report.doc_id, out_dir, formats)]
+
+
+def report_paths(doc_id: str, out_dir: str | os.PathLike,
+                 formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Where :func:`write_report` writes the reports of ``doc_id`` (in the order of
+    ``formats``)."""
+    stem = report_name(doc_id)
+    return [Path(out_dir) / f"{stem}.{ext}" for ext in report_formats(formats)]
 
 
 def write_corpus_summary(docs: Sequence[tuple[str, pd.DataFrame]],
