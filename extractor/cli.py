@@ -32,7 +32,8 @@ def _settings(workers: int, max_bytes: int | None, doc_timeout: float | None,
 
 _common = [
     click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
-                 help="processes working on documents, this one included (0: one per core)"),
+                 help="processes working on documents, this one included (0: one per core this "
+                      "process may use, a container's CPU limit included)"),
     click.option("--max-bytes", type=click.IntRange(min=1), default=None,
                  help="largest transcript accepted, in bytes"),
     click.option("--doc-timeout", type=click.FloatRange(min=0), default=None,

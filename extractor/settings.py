@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, fields
 
 
@@ -41,7 +40,15 @@ class Settings:
             codecs.lookup(self.fallback_encoding)  # raises LookupError for an unknown name
 
     def effective_workers(self) -> int:
-        return self.workers or (os.cpu_count() or 1)
+        """``workers``, or (0) the cores this process may use: the fewest of the machine's,
+        its CPU affinity (``taskset``) and a container's CPU quota (cgroup v1 or v2), as
+        ``dask.system.cpu_count`` reads them. ``os.cpu_count()`` would be the host's cores: 64
+        worker processes in a container limited to 2 CPUs."""
+        if self.workers:
+            return self.workers
+        from dask.system import cpu_count
+
+        return max(1, cpu_count())
 
 
 DEFAULT = Settings()

@@ -389,3 +389,16 @@ def test_cross_document_findings_same_bytes_with_many_buckets_and_merge_rounds(
     assert len(corpus_rows) >= 10 and s.facts >= 600
     assert {ln.split(",")[2] for ln in corpus_rows} >= {"XC-901"}
     assert runs[0] == runs[1]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2,
+                    reason="needs CPU affinity (Linux) and two cores")
+def test_default_workers_are_the_cores_this_process_may_use() -> None:
+    """``taskset -c 0 figures extract ...`` (or a container limited to one CPU) gets one worker,
+    not one per core of the host."""
+    code = ("import os; from extractor.settings import Settings; "
+            "print(Settings().effective_workers(), Settings(workers=3).effective_workers()); "
+            "os.sched_setaffinity(0, {0}); print(Settings().effective_workers())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [str(len(os.sched_getaffinity(0))), "3", "1"]
