@@ -158,7 +158,8 @@ def _checks(document_findings: Any, res: Any, o: DocOutcome, t0: float,
             settings: Settings) -> list[dict]:
     """The within-document checks of a processed document, inside what is left of its time
     budget (``--doc-timeout`` counts reading, extraction and checks). Checks that overrun it
-    stop with one ``INPUT-TIMEOUT`` finding naming the stage; the facts are kept."""
+    stop with one ``INPUT-TIMEOUT`` finding naming the stage, checks that fail (an engine bug)
+    with one ``INPUT-INTERNAL`` finding naming the error; the facts are kept."""
     timeout = settings.doc_timeout
     try:
         with guard.budget(o.doc_id, settings, deadline=t0 + timeout if timeout else None):
@@ -167,6 +168,10 @@ def _checks(document_findings: Any, res: Any, o: DocOutcome, t0: float,
     except DocumentTimeout as err:
         problem = f"the within-document checks stopped: {str(err).split(': ', 1)[-1]}"
         return [_input_finding(o.path, o.doc_id, f"{o.path}: {problem}", "timeout")]
+    except Exception as err:  # an engine bug in a check must not sink the batch: facts kept
+        problem = (f"the within-document checks stopped: internal error "
+                   f"({type(err).__name__}: {' '.join(str(err).split())})")
+        return [_input_finding(o.path, o.doc_id, f"{o.path}: {problem}", "internal")]
 
 
 def corpus_bucket(data: bytes) -> list[dict]:

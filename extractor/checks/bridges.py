@@ -123,7 +123,7 @@ def drivers(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
         effects = []
         for r in drv:
             m = ctx.metric(r.base)
-            if m is None or not m.effect:
+            if m is None or not m.effect or r.unit != main.unit:
                 effects = []
                 break
             effects.append((m.effect * (1 if r.direction == "increase" else -1), r))
@@ -177,6 +177,8 @@ def subsidiary_cash(ctx: CheckContext, facts: list[Rec], meta: Metadata | None) 
             if not period or not used:
                 continue
             u0 = used[-1]
+            if any(r.unit != u0.unit for r in (cons[d0], excl[d0], cons[d1], excl[d1])):
+                continue
             implied0 = cons[d0].iv - excl[d0].iv
             implied1 = cons[d1].iv - excl[d1].iv
             change = implied1 - implied0

@@ -25,8 +25,8 @@ def antecedents(ctx: CheckContext, change: Rec, facts: list[Rec]) -> tuple[Rec, 
     def fits(r: Rec) -> bool:
         if r.metric.endswith("_change") or r.kind != change.kind or r.line != change.line:
             return False
-        if r.entity != change.entity or r.scope != change.scope:
-            return False
+        if r.entity != change.entity or r.scope != change.scope or r.unit != change.unit:
+            return False  # a change in USD says nothing of figures in CAD
         return r.metric == base or (family is not None and result_of(ctx, r)[0] == family)
     cur = [r for r in facts if fits(r) and r.period == change.period]
     old = [r for r in facts if fits(r) and r.period == change.comparison_period]

@@ -82,9 +82,11 @@ def income_or_loss(ctx: CheckContext, facts: list[Rec]) -> list[dict]:
             if r.metric != result or r.low is None or not r.period:
                 continue
             p = [x for x in facts if x.metric == plus and x.period == r.period
-                 and x.scope == r.scope and x.low is not None and x.start < r.start]
+                 and x.scope == r.scope and x.unit == r.unit and x.low is not None
+                 and x.start < r.start]
             m = [x for x in facts if x.metric == minus and x.period == r.period
-                 and x.scope == r.scope and x.low is not None and x.start < r.start]
+                 and x.scope == r.scope and x.unit == r.unit and x.low is not None
+                 and x.start < r.start]
             if not p or not m:
                 continue
             diff = p[-1].iv - m[-1].iv
