@@ -58,3 +58,17 @@ def seed_paths() -> list[Path]:
 
 def example_paths() -> list[Path]:
     return sorted(EXAMPLES.glob("*.txt"))
+
+
+def copied_examples(tmp: Path, copies: int, unreadable: str) -> Path:
+    """A batch's input folder ``tmp/in``: the examples ``copies`` times over under new names
+    (``<stem>_<k>.txt``), and one unreadable file ``<unreadable>.txt`` placed among them."""
+    import shutil
+
+    src = tmp / "in"
+    src.mkdir()
+    for k in range(copies):
+        for f in example_paths():
+            shutil.copy(f, src / f"{f.stem}_{k}.txt")
+    (src / f"{unreadable}.txt").write_bytes(b"\x00\x01")
+    return src

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, copied_examples
 from extractor import batch
 from extractor.batch import Task, iter_local, run_batch
 from extractor.errors import FiguresError
@@ -24,13 +23,7 @@ GOOD = "Jane Roe - CFO\nRevenue was $12.5 million in the third quarter of 2024.\
 
 def _corpus(tmp: Path, copies: int = 3) -> Path:
     """The examples, several times over under new names, plus one unreadable file."""
-    src = tmp / "in"
-    src.mkdir()
-    for k in range(copies):
-        for f in sorted(EXAMPLES.glob("*.txt")):
-            shutil.copy(f, src / f"{f.stem}_{k}.txt")
-    (src / "ex03_zz_binary.txt").write_bytes(b"\x00\x01")
-    return src
+    return copied_examples(tmp, copies, "ex03_zz_binary")
 
 
 def _read(p: Path) -> bytes:

@@ -3,13 +3,12 @@ it stopped and ends with the files of one clean run, byte for byte."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, copied_examples
 from extractor import batch, checkrun
 from extractor.checkrun import REPORTS_CHECKPOINT, run_check
 from extractor.cli import cli
@@ -19,14 +18,8 @@ FORMATS = ("md", "json")
 
 
 def _corpus(tmp: Path) -> Path:
-    """The examples twice under new names, and an unreadable file among them."""
-    src = tmp / "in"
-    src.mkdir()
-    for k in range(2):
-        for f in sorted(EXAMPLES.glob("*.txt")):
-            shutil.copy(f, src / f"{f.stem}_{k}.txt")
-    (src / "ex06_zz_binary.txt").write_bytes(b"\x00\x01")
-    return src
+    """The examples twice under new names, and an unreadable file after 12 of them."""
+    return copied_examples(tmp, 2, "ex06_zz_binary")
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, copied_examples
 from extractor.batch import run_batch
 from extractor.errors import FiguresError
 
@@ -22,13 +21,7 @@ def cluster():
 
 
 def _corpus(tmp: Path) -> Path:
-    src = tmp / "in"
-    src.mkdir()
-    for k in range(2):
-        for f in sorted(EXAMPLES.glob("*.txt")):
-            shutil.copy(f, src / f"{f.stem}_{k}.txt")
-    (src / "ex05_zz_binary.txt").write_bytes(b"\x00\x01")
-    return src
+    return copied_examples(tmp, 2, "ex05_zz_binary")
 
 
 def test_dask_output_equals_the_local_run(tmp_path: Path, cluster) -> None:
