@@ -154,10 +154,8 @@ def _reports_digest(paths: list[str | os.PathLike], facts: str, findings: str,
     h = hashlib.sha256()
     h.update(batch_digest(paths, facts, findings, settings, manifest).encode())
     for path in (facts, findings):
-        h.update(f"\n{path}\n".encode())
         with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+            h.update(f"\n{path}\n{hashlib.file_digest(fh, 'sha256').hexdigest()}".encode())
     h.update(f"\n{os.path.abspath(report_dir)}\n{','.join(formats)}".encode())
     return h.hexdigest()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -90,15 +92,10 @@ def extract(paths: tuple[str, ...], out: str, findings: str | None, manifest: st
     from .batch import run_batch
 
     settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding, excel_safe)
-    signal.signal(signal.SIGTERM, _terminated)  # a killed run stops its workers, keeps partials
-    try:
+    with _stopped_by_user("the partial output is kept: run again with --resume to continue"):
         summary = run_batch(paths, out, findings, settings, progress=progress,
                             on_error=lambda msg: click.echo(f"error: {msg}", err=True),
                             manifest=manifest, resume=resume, scheduler=scheduler)
-    except KeyboardInterrupt:
-        click.echo("figures: interrupted; the partial output is kept: run again with --resume "
-                   "to continue", err=True)
-        sys.exit(130)
     click.echo(summary.line(), err=True)
     sys.exit(EXIT_INPUT if summary.failed else EXIT_OK)
 
@@ -144,23 +141,31 @@ def check(paths: tuple[str, ...], report_dir: str | None, formats: str, fail_on:
         raise click.UsageError("--resume needs the --out and --findings of the interrupted "
                                "run")
     settings = _settings(workers, max_bytes, doc_timeout, fallback_encoding, excel_safe)
-    signal.signal(signal.SIGTERM, _terminated)  # a killed run stops its workers, keeps partials
-    try:
+    kept = "run again with --resume to continue" if facts_out and findings_out else \
+        "give --out and --findings to make a check that can be resumed"
+    with _stopped_by_user(kept):
         summary = run_check(paths, report_dir, fmts, settings, progress=progress,
                             facts_out=facts_out, findings_out=findings_out,
                             scheduler=scheduler, resume=resume, manifest=manifest,
                             on_error=lambda msg: click.echo(f"error: {msg}", err=True))
-    except KeyboardInterrupt:
-        kept = "run again with --resume to continue" if facts_out and findings_out else \
-            "give --out and --findings to make a check that can be resumed"
-        click.echo(f"figures: interrupted; {kept}", err=True)
-        sys.exit(130)
     click.echo(summary.line() + (f" -> {report_dir}" if report_dir else ""), err=True)
     sys.exit(summary.exit_status(fail_on))
 
 
 def _terminated(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stopped_by_user(hint: str) -> Iterator[None]:
+    """A run that SIGTERM stops as Ctrl-C does (its workers stopped, its partial files kept);
+    either ends it with "figures: interrupted; <hint>" and exit status 130."""
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(f"figures: interrupted; {hint}", err=True)
+        sys.exit(130)
 
 
 @cli.command("rules")

@@ -129,7 +129,7 @@ def test_interrupted_in_the_reports_keeps_the_batch_and_the_reports_written(
     assert not (out / f"facts.csv{REPORTS_CHECKPOINT}").exists()
 
 
-def test_resume_refuses_facts_changed_since_the_interrupted_reports(
+def test_resume_refuses_findings_changed_since_the_interrupted_reports(
         clean, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src, _, _ = clean
     monkeypatch.setattr(checkrun, "REPORT_CHUNK", 2)
@@ -148,7 +148,7 @@ def test_resume_refuses_facts_changed_since_the_interrupted_reports(
                        r"inputs, outputs, facts, findings, report options, settings, rules "
                        r"or engine changed since the interrupted run; run without --resume$"):
         _check(src, out, resume=True)
-    assert str(cp).startswith(str(out)) and cp.exists()
+    assert cp.exists()
 
 
 def test_cli_resume_needs_out_and_findings(tmp_path: Path) -> None:
