@@ -3,6 +3,7 @@ that document its findings, not the batch."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,39 @@ def test_a_check_that_fails_is_one_finding_of_its_document(
         ["c", "XC-101:c:28-39", "XC-101"]]
     assert (f"{src / 'b.txt'}: the within-document checks stopped: internal error "
             "(ArithmeticError: a bug over two lines)") in rows[1]
+
+
+def test_cross_document_checks_that_fail_are_one_finding_of_that_company(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine bug in the cross-document checks of one company: one INPUT-INTERNAL finding
+    on its first document naming the company, its documents and the error; every other row
+    of the batch (facts, within-document findings) is what a clean run writes."""
+    from conftest import EXAMPLES
+    from extractor.checks import crossdoc
+
+    clean = tmp_path / "clean"
+    run_batch([EXAMPLES], str(clean / "facts.csv"), str(clean / "findings.csv"), workers=1,
+              progress=False)
+
+    def broken(ctx, facts):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(crossdoc, "check", broken)
+    out = tmp_path / "o"
+    s = run_batch([EXAMPLES], str(out / "facts.csv"), str(out / "findings.csv"), workers=1,
+                  progress=False)
+    assert (s.documents, s.processed, s.failed) == (8, 8, 0)
+    assert (out / "facts.csv").read_bytes() == (clean / "facts.csv").read_bytes()
+    before = (clean / "findings.csv").read_text(encoding="utf-8").splitlines()
+    after = (out / "findings.csv").read_text(encoding="utf-8").splitlines()
+    lost = [r for r in before if r not in after]
+    assert [r.split(",")[2] for r in lost] == ["XC-501", "XC-901", "XC-901", "XC-902"]
+    assert all(r.startswith("*,") for r in lost)  # the cross-document rows, no other
+    (new,) = csv.DictReader([after[0], *(r for r in after if r not in before)])
+    assert new == {
+        "doc_id": "ex04_veloran_q2", "finding_id": "INPUT-INTERNAL:ex04_veloran_q2",
+        "check_id": "INPUT-INTERNAL", "severity": "error",
+        "message": "the cross-document checks of veloran (2 documents, ex04_veloran_q2 to "
+                   "ex05_veloran_q3) stopped: internal error (KeyError: 'a bug')",
+        "fact_ids": "", "expected": "", "observed": "veloran", "arithmetic": ""}
+    assert s.findings == len(after) - 1

@@ -89,8 +89,23 @@ def corpus_findings(documents: Iterable[tuple[str, list[dict]]]) -> list[dict]:
         if company and rows:
             by_company.setdefault(company, []).append(rows)
     found: list[dict] = []
-    for _company, docs in sorted(by_company.items()):
+    for company, docs in sorted(by_company.items()):
         if len(docs) < 2:
             continue
-        found += crossdoc.check(ctx, records([r for rows in docs for r in rows]))
+        try:
+            found += crossdoc.check(ctx, records([r for rows in docs for r in rows]))
+        except Exception as err:  # an engine bug: this company's checks, not the batch
+            found.append(_stopped(company, sorted(rows[0]["doc_id"] for rows in docs), err))
     return number_rows(found)
+
+
+def _stopped(company: str, doc_ids: list[str], err: Exception) -> dict:
+    """The one ``INPUT-INTERNAL`` finding of a company whose cross-document checks raised: on
+    its first document (so that its id is unique across the batch's buckets), naming the
+    company, its documents and the error."""
+    problem = f"internal error ({type(err).__name__}: {' '.join(str(err).split())})"
+    return {"doc_id": doc_ids[0], "finding_id": "", "check_id": "INPUT-INTERNAL",
+            "severity": "error", "fact_ids": "", "expected": "", "arithmetic": "",
+            "observed": company,
+            "message": f"the cross-document checks of {company} ({len(doc_ids)} documents, "
+                       f"{doc_ids[0]} to {doc_ids[-1]}) stopped: {problem}"}
