@@ -16,12 +16,18 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import guard
 from .errors import InputFileError
 from .ruleset import RuleSet, load_rules
 from .settings import DEFAULT, Settings
 from .sources import SUFFIX, doc_id_of, folder_problem, is_url, read_url, too_large
+
+if TYPE_CHECKING:
+    import regex
+
+    from .ruleset import Entry
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -829,7 +835,7 @@ def _metadata(rs: RuleSet, text: str, lines: _Lines, turns: list[Turn]) -> Metad
     head20 = text[: min(lines[min(len(lines) - 1, 20)][1], HEADER_CHARS)]
     groups = rs.metadata
     for entry in groups.get("company_ticker", []):
-        m = guard.search(entry.regex, head20, rule=entry.id)
+        m = _search_entry(entry, head20)
         if m:
             meta.company = m.group("company").strip().rstrip(",")
             meta.ticker = m.group("ticker") or ""
@@ -877,7 +883,7 @@ def _metadata(rs: RuleSet, text: str, lines: _Lines, turns: list[Turn]) -> Metad
         meta.period_end = _quarter_end(meta.fiscal_year, meta.quarter, 12)
     head25 = text[: min(lines[min(len(lines) - 1, 25)][1], HEADER_CHARS)]
     for entry in groups.get("call_date", []):
-        m = guard.search(entry.regex, head25, rule=entry.id)
+        m = _search_entry(entry, head25)
         if m:
             meta.call_date = parse_date(m.group("date"))
             if meta.call_date:
@@ -889,6 +895,26 @@ def _metadata(rs: RuleSet, text: str, lines: _Lines, turns: list[Turn]) -> Metad
             meta.reporting_scale = int(entry.get("scale", 1))
             break
     return meta
+
+
+def _search_entry(entry: Entry, text: str) -> regex.Match | None:
+    """``entry.regex.search(text)`` (guarded), run only on the lines where the entry's
+    ``lines`` filter finds something when it declares one: the same first match, since its
+    matches never cross a newline."""
+    lines = entry.get("_lines")
+    if lines is None:
+        return guard.search(entry.regex, text, rule=entry.id)
+    done = -1  # the lines up to here are searched
+    for hit in guard.finditer(lines, text, rule=f"{entry.id} lines"):
+        if hit.start() < done:
+            continue
+        start = text.rfind("\n", 0, hit.start()) + 1
+        end = text.find("\n", hit.end())
+        done = end = len(text) if end < 0 else end
+        m = guard.search(entry.regex, text, start, end, rule=entry.id)
+        if m is not None:
+            return m
+    return None
 
 
 def _quarter_end(fiscal_year: int, quarter: int, fye_month: int) -> dt.date:

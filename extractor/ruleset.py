@@ -485,16 +485,35 @@ def _boilerplate(rs: RuleSet, file: str, value: Any, claim) -> None:
 def _metadata(rs: RuleSet, file: str, value: Any, claim) -> None:
     if not isinstance(value, dict):
         raise RuleFileError(file, "metadata must be a mapping", key="metadata")
-    schema = {**_PATTERNED, "scale": (NUM, False)}
+    schema = {**_PATTERNED, "scale": (NUM, False), "lines": (STR, False)}
     for group, items in value.items():
         if not isinstance(items, list):
             raise RuleFileError(file, "must be a list", key=f"metadata.{group}")
         for i, item in enumerate(items):
             rid = _check_entry(file, f"metadata.{group}", item, schema, i)
             claim(rid, file)
+            data = dict(item)
+            if "lines" in item:
+                data["_lines"] = _lines_filter(rs, file, item)
             rs.metadata.setdefault(group, []).append(
-                Entry(rid, file, f"metadata.{group}", item,
+                Entry(rid, file, f"metadata.{group}", data,
                       _compile(item["pattern"], rs.fragments, file, rid, "pattern")))
+
+
+def _lines_filter(rs: RuleSet, file: str, item: dict[str, Any]) -> regex.Pattern:
+    """A metadata entry's ``lines``: a cheap pattern that finds something on every line
+    holding a match of the entry (whose matches never cross a newline); the entry's own
+    pattern then runs on those lines only. Each ``match`` example must hold a match of it,
+    which catches a filter that misses a form."""
+    rid = item["id"]
+    compiled = _compile(item["lines"], rs.fragments, file, rid, "lines")
+    examples = item.get("examples") or {}
+    for ex in (examples.get("match") if isinstance(examples, dict) else examples) or []:
+        text = ex.get("text", "") if isinstance(ex, dict) else str(ex)
+        if compiled.search(text) is None:
+            raise RuleFileError(file, f"match example {text!r} holds no match of 'lines'",
+                                rule_id=rid, key="lines")
+    return compiled
 
 
 def _metric(rs: RuleSet, file: str, item: dict[str, Any]) -> Metric:

@@ -150,3 +150,17 @@ def test_control_character_count() -> None:
                          for _ in range(rnd.randint(0, 300)))
         assert sum(map(sample.count, D._CONTROLS)) == \
             sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+
+
+@pytest.mark.parametrize("entry", [e for group in RS.metadata.values() for e in group
+                                   if e.get("_lines") is not None], ids=lambda e: e.id)
+def test_a_lines_filter_finds_the_first_match_of_a_plain_search(entry) -> None:
+    """A metadata entry searched only on the lines its ``lines`` filter finds something on
+    gives the match a search of the whole text gives: same span, same groups."""
+    found = 0
+    for text in TEXTS:
+        fast, plain = D._search_entry(entry, text), entry.regex.search(text)
+        assert (fast and (fast.span(), fast.groupdict())) == \
+            (plain and (plain.span(), plain.groupdict())), (entry.id, text[:200])
+        found += plain is not None
+    assert found >= 5, f"{entry.id}: too few texts to compare ({found})"

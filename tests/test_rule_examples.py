@@ -2,8 +2,9 @@
 
 Recognisers and metrics: each `match` example goes through the whole pipeline and must yield a
 fact with the given text (and value, unit, metric, horizon when given) from that rule; each
-`no_match` example must yield no fact of that rule's kind. Cue, period, scope, layout entries:
-each `match` example must match the entry's pattern, each `no_match` must not.
+`no_match` example must yield no fact of that rule's kind. Cue, period, scope, layout and
+metadata entries: each `match` example must match the entry's pattern, each `no_match` must not
+(a metadata entry with a `lines` filter: searched through it too).
 Known gaps are data: an example under `xfail` with a `reason` is expected to fail.
 """
 
@@ -33,7 +34,8 @@ def _cases():
     for m in RS.metrics.values():
         for i, item in enumerate(m.examples):
             yield pytest.param("metric", m, item, True, id=f"metric:{m.id}[{i}]")
-    for section, entries in RS.sections.items():
+    metadata = [e for group in RS.metadata.values() for e in group]
+    for section, entries in [*RS.sections.items(), ("metadata", metadata)]:
         if section in ("rules", "checks"):
             continue
         for e in entries:
@@ -52,6 +54,10 @@ def test_rule_example(what: str, entry, item, should: bool) -> None:
         text = item if isinstance(item, str) else item["text"]
         found = entry.regex.search(text) is not None
         assert found == should, f"{entry.id}: {'no match' if should else 'unexpected match'} in {text!r}"
+        if entry.get("_lines") is not None:  # a metadata entry's line filter: the same answer
+            from extractor.documents import _search_entry
+
+            assert (_search_entry(entry, text) is not None) == should, entry.id
         return
     text = item if isinstance(item, str) else item["text"]
     facts = process_text(text, "example").facts

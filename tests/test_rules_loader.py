@@ -110,6 +110,51 @@ def test_keywords_must_be_strings(rules_copy: Path) -> None:
                                        "non-empty list of non-empty strings")
 
 
+def test_a_lines_filter_that_misses_a_match_example(rules_copy: Path) -> None:
+    _edit(rules_copy / "layout.yaml", "      lines: '{year},?\\ (?:at\\ )?[0-9]'",
+          "      lines: '{year}\\ [0-9]'")
+    assert _load_error(rules_copy) == (
+        "layout.yaml: rule META-031: key 'lines': match example '24 July 2025, 09:00 BST' holds "
+        "no match of 'lines'")
+
+
+def test_a_lines_filter_that_does_not_compile(rules_copy: Path) -> None:
+    _edit(rules_copy / "layout.yaml", "      lines: '\\('", "      lines: '(('")
+    error = _load_error(rules_copy)
+    assert error.startswith("layout.yaml: rule META-001: key 'lines': "), error
+    assert "\n" not in error
+
+
+def test_metadata_lines_filters_give_the_first_match_of_a_plain_search() -> None:
+    """The header searches through a ``lines`` filter find what a search of the whole text
+    finds, on headers where the first line that holds the filter's match does not hold the
+    entry's (so that the search goes on), and where no line does."""
+    from extractor.documents import _search_entry
+    from extractor.ruleset import load_rules
+
+    rs = load_rules()
+    (ticker,) = rs.metadata["company_ticker"]
+    (date, _) = rs.metadata["call_date"]
+    head = ("Acme Robotics (the company) reports\n"
+            "Acme Robotics Inc. (NASDAQ:ACME) Q3 2024 Earnings Call\n"
+            "Revenue grew in 2024 8 percent\n"
+            "October 24, 2024 5:00 PM ET\n"
+            "Globex (NYSE:GBX) on October 25, 2024 at 9 a.m.\n")
+    m = _search_entry(ticker, head)
+    assert (m.start(), m["company"], m["exchange"], m["ticker"]) == (
+        36, "Acme Robotics Inc.", "NASDAQ", "ACME")
+    assert m.span() == ticker.regex.search(head).span()
+    m = _search_entry(date, head)
+    assert (m.start(), m["date"]) == (head.index("October 24"), "October 24, 2024")
+    assert m.span() == date.regex.search(head).span()
+    later = head.replace("5:00 PM ET", "")  # the filter's first line fails, the last holds it
+    m = _search_entry(date, later)
+    assert (m.start(), m["date"]) == (later.index("October 25"), "October 25, 2024")
+    assert m.span() == date.regex.search(later).span()
+    no_time = "Acme Robotics Inc. (NASDAQ:ACME)\nOctober 24, 2024\nin 2024 8 times\n"
+    assert _search_entry(date, no_time) is None is date.regex.search(no_time)
+
+
 def test_one_compile_per_rules_folder_however_it_is_named(rules_copy: Path) -> None:
     from extractor.checks.base import context
 
