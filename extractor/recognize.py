@@ -168,6 +168,28 @@ def candidate_ranges(entry: Entry, text: str, line_starts: Sequence[int],
     return ranges
 
 
+def keyword_lines(rs: RuleSet, folded: str, line_starts: Sequence[int]
+                  ) -> dict[str, list[int]]:
+    """Every recogniser keyword -> the lines (indices, ascending) of ``folded`` holding it, in
+    one pass over the text for all of them (``rs.keyword_automaton``, Aho-Corasick) instead of
+    one ``str.find`` scan a keyword: the lines :func:`candidate_ranges` finds keyword by
+    keyword."""
+    if rs.keyword_automaton is None:
+        return {}
+    found: list[list[int]] = [[] for _ in rs.keywords]
+    after = [-1] * len(rs.keywords)  # where the line after a keyword's last hit begins
+    nlines, n = len(line_starts), len(folded)
+    bisect_right = bisect.bisect_right
+    for end, (k, length) in rs.keyword_automaton.iter(folded):
+        start = end - length + 1
+        if start < after[k]:  # the keyword again on a line it was found on
+            continue
+        li = bisect_right(line_starts, start) - 1
+        found[k].append(li)
+        after[k] = line_starts[li + 1] if li + 1 < nlines else n
+    return dict(zip(rs.keywords, found, strict=True))
+
+
 #: average line length (characters) above which the keyword pre-filter is skipped
 LONG_LINES = 5000
 
@@ -183,7 +205,7 @@ def _recognize(doc: Document, rs: RuleSet, prefilter: bool = True) -> list[Menti
     if len(text) > LONG_LINES * max(1, len(doc.line_starts)):
         prefilter = False
     folded = fold_for_keywords(text) if prefilter else None
-    lines_of: dict[str, list[int]] = {}
+    lines_of = keyword_lines(rs, folded, doc.line_starts) if folded is not None else {}
     for order, entry in enumerate(rs.recognizers):
         for s, e in candidate_ranges(entry, text, doc.line_starts, prefilter, folded,
                                      lines_of):

@@ -155,6 +155,10 @@ class RuleSet:
     boilerplate_blocks: list[tuple[Entry, regex.Pattern, regex.Pattern]] = field(
         default_factory=list)
     metadata: dict[str, list[Entry]] = field(default_factory=dict)
+    #: the recognisers' keywords (sorted) and an Aho-Corasick automaton finding them all in one
+    #: pass (``pyahocorasick``): value ``(index in keywords, length)``; None when there are none
+    keywords: tuple[str, ...] = ()
+    keyword_automaton: Any = None
 
     def entries(self, section: str) -> list[Entry]:
         return self.sections.get(section, [])
@@ -448,6 +452,14 @@ def _build(directory: str, raw: Iterable[tuple[str, dict[str, Any]]]) -> RuleSet
             elif kind == "metadata":
                 _metadata(rs, file, value, claim)
     _check_rules(rs)
+    rs.keywords = tuple(sorted({kw for e in rs.recognizers for kw in e.get("_keywords") or ()}))
+    if rs.keywords:
+        import ahocorasick
+
+        rs.keyword_automaton = ahocorasick.Automaton()
+        for k, kw in enumerate(rs.keywords):
+            rs.keyword_automaton.add_word(kw, (k, len(kw)))
+        rs.keyword_automaton.make_automaton()
     return rs
 
 

@@ -31,6 +31,6 @@ def test_profile_attributes_the_time_to_every_stage_and_the_regex_engine(
     assert all(float(v) > 0 for v in shares.values()), shares
     assert 70 < sum(float(v) for v in shares.values()) <= 100.5, shares
     regex = float(re.search(r"regex engine +(\d+\.\d\d) s", out)[1])
-    find = float(re.search(r"str\.find \(pre-filter\) +(\d+\.\d\d) s", out)[1])
+    find = float(re.search(r"keyword pre-filter +(\d+\.\d\d) s", out)[1])
     assert 0 < regex < total and 0 <= find < total
     assert "ceiling with zero Python time" in out

@@ -7,8 +7,8 @@ import pytest
 from conftest import example_paths, seed_paths
 from extractor import guard
 from extractor.documents import parse
-from extractor.recognize import _recognize, candidate_ranges
-from extractor.ruleset import load_rules
+from extractor.recognize import _recognize, candidate_ranges, keyword_lines
+from extractor.ruleset import fold_for_keywords, load_rules
 
 RS = load_rules()
 HOSTILE = [
@@ -43,6 +43,31 @@ def test_prefilter_equals_full_scan(text: str) -> None:
         fast = _recognize(doc, RS, prefilter=True)
         full = _recognize(doc, RS, prefilter=False)
     assert _key(fast) == _key(full)
+
+
+@pytest.mark.parametrize("text", list(_docs()))
+def test_one_pass_keyword_lines_equal_a_search_per_keyword(text: str) -> None:
+    """``keyword_lines`` (all keywords in one Aho-Corasick pass) gives every recogniser the
+    ranges that a ``str.find`` scan per keyword gives."""
+    doc = parse(text, "d", RS)
+    folded = fold_for_keywords(text)
+    if folded is None:  # a fold that changes the length: no pre-filter at all
+        return
+    lines_of = keyword_lines(RS, folded, doc.line_starts)
+    assert set(lines_of) == set(RS.keywords)
+    assert all(lines == sorted(set(lines)) for lines in lines_of.values())
+    for entry in RS.recognizers:
+        assert candidate_ranges(entry, text, doc.line_starts, True, folded, lines_of) == \
+            candidate_ranges(entry, text, doc.line_starts, True, folded), entry.id
+
+
+def test_keyword_lines_count_a_line_once_however_often_a_keyword_is_on_it() -> None:
+    text = "$$$ 5 $\nno\n$1 and 3%\n" + "$" * 10_000 + "\nper cent"
+    folded = fold_for_keywords(text)
+    lines_of = keyword_lines(RS, folded, parse(text, "d", RS).line_starts)
+    assert (lines_of["$"], lines_of["%"], lines_of["per cent"], lines_of["cent"]) == \
+        ([0, 2, 3], [2], [4], [4])
+    assert lines_of["million"] == []
 
 
 def test_every_recogniser_declares_keywords() -> None:
