@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import guard
-from .errors import DocumentTimeout, FiguresError, InputFileError
+from .errors import DocumentTimeout, FiguresError, InputFileError, internal_problem
 from .facts import COLUMNS as FACT_COLUMNS
 from .facts import fact_row
-from .numbering import number_rows
+from .numbering import input_finding, number_rows
 from .ruleset import load_rules
 from .settings import DEFAULT, Settings
 from .sinks import render_csv
@@ -72,16 +72,10 @@ class ChunkRows:
                 for cells in zip(*(self.facts[c] for c in FACT_COLUMNS), strict=True)]
 
 
-def _input_finding(path: str, doc_id: str, message: str, code: str) -> dict:
-    return {"doc_id": doc_id, "finding_id": "", "check_id": f"INPUT-{code.upper()}",
-            "severity": "error", "message": message, "fact_ids": "", "expected": "",
-            "observed": path, "arithmetic": ""}
-
-
 def _failed(path: str, doc_id: str, problem: str, code: str, t0: float) -> DocOutcome:
     message = f"{path}: {problem}"
     return DocOutcome(path, doc_id, "failed", problem, code,
-                      findings=[_input_finding(path, doc_id, message, code)],
+                      findings=[input_finding(doc_id, message, code, path)],
                       seconds=time.monotonic() - t0)
 
 
@@ -111,8 +105,7 @@ def process_one(path: str, doc_id: str, settings: Settings = DEFAULT, rules=None
     except FiguresError as err:
         out = _failed(path, doc_id, str(err), "unreadable", t0)
     except Exception as err:  # an engine bug on one document must not sink the batch
-        out = _failed(path, doc_id, f"internal error ({type(err).__name__}: "
-                      f"{' '.join(str(err).split())})", "internal", t0)
+        out = _failed(path, doc_id, internal_problem(err), "internal", t0)
     else:
         rows = [fact_row(f) for f in result.facts]
         rows.sort(key=lambda r: (r["start"], r["end"]))
@@ -167,11 +160,10 @@ def _checks(document_findings: Any, res: Any, o: DocOutcome, t0: float,
             return document_findings(res, o.facts)
     except DocumentTimeout as err:
         problem = f"the within-document checks stopped: {str(err).split(': ', 1)[-1]}"
-        return [_input_finding(o.path, o.doc_id, f"{o.path}: {problem}", "timeout")]
+        return [input_finding(o.doc_id, f"{o.path}: {problem}", "timeout", o.path)]
     except Exception as err:  # an engine bug in a check must not sink the batch: facts kept
-        problem = (f"the within-document checks stopped: internal error "
-                   f"({type(err).__name__}: {' '.join(str(err).split())})")
-        return [_input_finding(o.path, o.doc_id, f"{o.path}: {problem}", "internal")]
+        problem = f"the within-document checks stopped: {internal_problem(err)}"
+        return [input_finding(o.doc_id, f"{o.path}: {problem}", "internal", o.path)]
 
 
 def corpus_bucket(data: bytes) -> list[dict]:

@@ -47,6 +47,11 @@ class DocumentTimeout(FiguresError):
         super().__init__(f"{path}: exceeded the time budget of {seconds:g} s{detail}")
 
 
+def internal_problem(exc: BaseException) -> str:
+    """An engine bug named on one line: ``internal error (Type: message)``."""
+    return f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())})"
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (its type's name when it has none)."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

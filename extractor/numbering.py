@@ -1,8 +1,17 @@
-"""Finding ids: sort finding rows stably and number them, the same way every time."""
+"""Finding rows: an input error's row, and the ids (sort finding rows stably and number them,
+the same way every time)."""
 
 from __future__ import annotations
 
 from .schemas.columns import FINDINGS as FINDING_COLUMNS
+
+
+def input_finding(doc_id: str, message: str, code: str, observed: str) -> dict:
+    """The error row ``INPUT-<CODE>`` of something that could not be read or checked: a
+    document (``observed`` its path), or a company's cross-document checks."""
+    return {"doc_id": doc_id, "finding_id": "", "check_id": f"INPUT-{code.upper()}",
+            "severity": "error", "message": message, "fact_ids": "", "expected": "",
+            "observed": observed, "arithmetic": ""}
 
 
 def finding_order(r: dict) -> tuple[str, ...]:

@@ -127,11 +127,12 @@ def candidate_ranges(entry: Entry, text: str, line_starts: Sequence[int],
                      prefilter: bool = True, folded: str | None = None,
                      lines_of: dict[str, list[int]] | None = None) -> list[tuple[int, int]]:
     """Where a recogniser can match: the lines holding one of its declared ``keywords``
-    (literals every match contains, found with ``str.find`` in the document's folded text,
+    (literals every match contains, in the document's folded text,
     :func:`~extractor.ruleset.fold_for_keywords`), merged when adjacent; the whole text when
     it declares none or the text cannot be folded. ``folded`` is the folded text when the
-    caller has it already (one per document); ``lines_of`` (keyword -> its lines), one per
-    document too, saves searching again for a keyword several recognisers declare.
+    caller has it already (one per document); ``lines_of`` (keyword -> its lines, from
+    :func:`keyword_lines`, one per document too) gives the keywords' lines, found otherwise
+    with ``str.find``, a keyword at a time.
 
     A range runs to the line's newline and two characters more, so that the short lookaheads
     at a match's end see what a full scan sees; no recogniser matches across a newline."""
@@ -154,8 +155,6 @@ def candidate_ranges(entry: Entry, text: str, line_starts: Sequence[int],
                 if li + 1 >= nlines:
                     break
                 i = folded.find(kw, line_starts[li + 1])
-            if lines_of is not None:
-                lines_of[kw] = found
         lines.update(found)
     ranges: list[tuple[int, int]] = []
     for i in sorted(lines):

@@ -342,10 +342,15 @@ _SUFFIX_CHARS = 600
 def _example_text(examples: Any) -> str:
     """The rule's own example sentences, appended to each probe: a pattern that needs a literal
     ("USD", "per share") is only tried, and can only backtrack, where that literal occurs."""
+    return " ".join(_match_texts(examples))[:_SUFFIX_CHARS]
+
+
+def _match_texts(examples: Any) -> list[str]:
+    """The texts of an entry's ``match`` examples (``examples`` a mapping with a ``match``
+    list, or a plain list; an example a string or a mapping with a ``text``)."""
     items = (examples.get("match") or []) if isinstance(examples, dict) else (examples or [])
     texts = [it.get("text") if isinstance(it, dict) else it for it in items]
-    joined = " ".join(t for t in texts if isinstance(t, str))
-    return joined[:_SUFFIX_CHARS]
+    return [t for t in texts if isinstance(t, str)]
 
 
 def _probe(pattern: regex.Pattern, file: str, rule_id: str | None, key: str,
@@ -519,9 +524,7 @@ def _lines_filter(rs: RuleSet, file: str, item: dict[str, Any]) -> regex.Pattern
     which catches a filter that misses a form."""
     rid = item["id"]
     compiled = _compile(item["lines"], rs.fragments, file, rid, "lines")
-    examples = item.get("examples") or {}
-    for ex in (examples.get("match") if isinstance(examples, dict) else examples) or []:
-        text = ex.get("text", "") if isinstance(ex, dict) else str(ex)
+    for text in _match_texts(item.get("examples")):
         if compiled.search(text) is None:
             raise RuleFileError(file, f"match example {text!r} holds no match of 'lines'",
                                 rule_id=rid, key="lines")
@@ -638,8 +641,7 @@ def _keywords(file: str, item: dict[str, Any]) -> tuple[str, ...] | None:
         raise RuleFileError(file, "must be a non-empty list of non-empty strings",
                             rule_id=rid, key="keywords")
     folded = tuple(dict.fromkeys(w.lower().translate(KEYWORD_FOLD) for w in words))
-    for ex in (item.get("examples") or {}).get("match") or []:
-        text = ex.get("text", "") if isinstance(ex, dict) else str(ex)
+    for text in _match_texts(item.get("examples")):
         low = text.lower().translate(KEYWORD_FOLD)
         if not any(w in low for w in folded):
             raise RuleFileError(file, f"match example {text!r} contains none of the keywords",

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..numbering import number_rows
+from ..errors import internal_problem
+from ..numbering import input_finding, number_rows
 from ..schemas.columns import FINDINGS as COLUMNS
 from . import bridges, changes, crossdoc, labels, percentages, restatements, runway, shares
 from .base import context, records
@@ -103,9 +104,6 @@ def _stopped(company: str, doc_ids: list[str], err: Exception) -> dict:
     """The one ``INPUT-INTERNAL`` finding of a company whose cross-document checks raised: on
     its first document (so that its id is unique across the batch's buckets), naming the
     company, its documents and the error."""
-    problem = f"internal error ({type(err).__name__}: {' '.join(str(err).split())})"
-    return {"doc_id": doc_ids[0], "finding_id": "", "check_id": "INPUT-INTERNAL",
-            "severity": "error", "fact_ids": "", "expected": "", "arithmetic": "",
-            "observed": company,
-            "message": f"the cross-document checks of {company} ({len(doc_ids)} documents, "
-                       f"{doc_ids[0]} to {doc_ids[-1]}) stopped: {problem}"}
+    return input_finding(doc_ids[0], f"the cross-document checks of {company} "
+                         f"({len(doc_ids)} documents, {doc_ids[0]} to {doc_ids[-1]}) stopped: "
+                         f"{internal_problem(err)}", "internal", company)
